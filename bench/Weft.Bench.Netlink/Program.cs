@@ -1,0 +1,1 @@
+Weft.Bench.BenchResult.Print("x", "m", 2, 1, true);

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs Weft's whole test suite, as root: unit, kernel (throw-away namespaces), store (a real etcd the
+# fixtures start) and end-to-end tests. Installs what it needs first. Extra arguments go to `dotnet test`,
+# e.g. scripts/test.sh --filter "FullyQualifiedName~Store".
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+say() { printf '==> %s\n' "$*"; }
+
+scripts/setup.sh --tests || exit 1
+
+say "building (Debug)"
+dotnet build Weft.slnx -v quiet -nologo -clp:NoSummary || { echo "build failed"; exit 1; }
+
+log=$(mktemp -t weft-test.XXXXXX)
+trap 'rm -f "$log"' EXIT
+say "running tests"
+dotnet test Weft.slnx --no-build -nologo "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+
+# One summary line for people and for CI: "tests: N passed, N failed".
+sum() { grep -E '(Passed|Failed)!.*Total:' "$log" | grep -oE "$1: +[0-9]+" | awk '{s += $2} END {print s + 0}'; }
+passed=$(sum Passed); failed=$(sum Failed); skipped=$(sum Skipped)
+# A test assembly that crashed prints no summary line; count it as a failure.
+[ "$rc" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+
+leftovers=$(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^wtt' || true)
+leftlinks=$(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^wtt' || true)
+if [ -n "$leftovers$leftlinks" ]; then
+  echo "tests left objects behind: ${leftovers} ${leftlinks}"; rc=1
+fi
+if [ "${skipped:-0}" -gt 0 ]; then echo "tests were skipped ($skipped): a skipped test is a defect"; rc=1; fi
+if [ "${passed:-0}" -eq 0 ]; then echo "no test ran"; rc=1; fi
+echo "tests: ${passed:-0} passed, ${failed:-0} failed"
+exit $rc

@@ -1,0 +1,3 @@
+namespace Weft.Core;
+
+internal static class AssemblyMarker;

@@ -1,0 +1,3 @@
+namespace Weft.Linux;
+
+internal static class AssemblyMarker;

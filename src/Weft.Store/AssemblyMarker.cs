@@ -1,0 +1,3 @@
+namespace Weft.Store;
+
+internal static class AssemblyMarker;
