@@ -10,7 +10,7 @@ say() { printf '==> %s\n' "$*" >&2; }
 want=(iproute2 iputils-ping procps util-linux)
 for arg in "$@"; do
   case $arg in
-    --tests) want+=(etcd-server etcd-client iperf3 sqlite3) ;;
+    --tests) want+=(etcd-server etcd-client iperf3 sqlite3 tshark) ;;
     --bench) want+=(etcd-server etcd-client iperf3) ;;
     *) echo "setup.sh: unknown option '$arg' (use --tests or --bench)" >&2; exit 2 ;;
   esac
