@@ -12,6 +12,8 @@ public static class BenchResult
     public static void Print(string name, string metric, double weft, double peer, bool higherIsBetter)
     {
         var ratio = higherIsBetter ? weft / peer : peer / weft;
+        // One token per field, so the line splits on spaces.
+        metric = metric.Replace(' ', '_');
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"RESULT {name} metric={metric} weft={Format(weft)} peer={Format(peer)} ratio={ratio:0.###}"));
     }
