@@ -1,0 +1,115 @@
+namespace Weft.Api;
+
+// The local API of `weft agent`: HTTP/1.1 + JSON on a unix socket (default /run/weft/weft.sock).
+// Every shape here is documented in docs/api.md; JSON names are camelCase. Addresses and subnets are
+// strings in their usual text form ("10.0.10.5", "10.0.10.0/24") so that any HTTP client can use the API.
+
+/// <summary>One address block of a network, as asked for or as configured.</summary>
+public sealed record SubnetSpec(string? Subnet, string? Gateway = null, string? IpRange = null);
+
+/// <summary>POST /v1/networks.</summary>
+public sealed record CreateNetworkRequest
+{
+    public required string Name { get; init; }
+    /// <summary>overlay (default), bridge, host or null.</summary>
+    public string Driver { get; init; } = "overlay";
+    /// <summary>Empty means one automatic IPv4 subnet from the default pools.</summary>
+    public IReadOnlyList<SubnetSpec> Subnets { get; init; } = [];
+    /// <summary>Overlay only; null picks the lowest free VNI from 256.</summary>
+    public int? Vni { get; init; }
+    /// <summary>Null: underlay MTU − 50 for overlays, 1500 for bridges.</summary>
+    public int? Mtu { get; init; }
+    public bool Internal { get; init; }
+    public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>A network as listed by GET /v1/networks.</summary>
+public sealed record NetworkSummary(string Id, string Name, string Driver, string Scope, IReadOnlyList<SubnetSpec> Subnets, int? Vni, int Endpoints);
+
+/// <summary>One endpoint as shown by inspect, on whichever host it lives.</summary>
+public sealed record EndpointView(
+    string Id,
+    string Network,
+    string Sandbox,
+    string? ContainerName,
+    IReadOnlyList<string> Aliases,
+    string HostId,
+    string Host,
+    bool HostAlive,
+    string? Address,
+    string Mac,
+    string InterfaceName);
+
+/// <summary>GET /v1/networks/{name}: the network, with every endpoint on every host.</summary>
+public sealed record NetworkDetail(
+    string Id,
+    string Name,
+    string Driver,
+    string Scope,
+    IReadOnlyList<SubnetSpec> Subnets,
+    int? Vni,
+    int Mtu,
+    bool Internal,
+    IReadOnlyDictionary<string, string> Options,
+    IReadOnlyDictionary<string, string> Labels,
+    DateTimeOffset CreatedAt,
+    IReadOnlyList<EndpointView> Endpoints);
+
+/// <summary>One network a sandbox joins: by name, with an optional static address and aliases.</summary>
+public sealed record SandboxNetworkSpec(string Network, string? Ip = null, IReadOnlyList<string>? Aliases = null);
+
+/// <summary>POST /v1/sandboxes: `weft run`.</summary>
+public sealed record CreateSandboxRequest
+{
+    public required string Name { get; init; }
+    public string? Hostname { get; init; }
+    public IReadOnlyList<SandboxNetworkSpec> Networks { get; init; } = [];
+    /// <summary>"name:ip" entries for the sandbox's /etc/hosts (Docker's --add-host).</summary>
+    public IReadOnlyList<string> ExtraHosts { get; init; } = [];
+    /// <summary>The process the agent starts in the sandbox. Empty: no process (the CLI runs one in the foreground).</summary>
+    public IReadOnlyList<string> Command { get; init; } = [];
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>A sandbox's place in the kernel, so a client can enter it (`weft exec`).</summary>
+public sealed record SandboxDetail(
+    string Id,
+    string Name,
+    string HostId,
+    string Host,
+    string? Hostname,
+    string NetworkNamespace,
+    string? UtsNamespace,
+    string? ResolvConf,
+    string? HostsFile,
+    int? Pid,
+    string State,
+    IReadOnlyList<string> Command,
+    DateTimeOffset CreatedAt,
+    IReadOnlyList<EndpointView> Endpoints);
+
+/// <summary>POST /v1/networks/{name}/connect and /disconnect.</summary>
+public sealed record ConnectRequest(string Sandbox, string? Ip = null, IReadOnlyList<string>? Aliases = null, bool Force = false);
+
+/// <summary>GET /v1/status.</summary>
+public sealed record AgentStatus(
+    string HostId,
+    string Host,
+    string UnderlayAddress,
+    long Incarnation,
+    string Version,
+    string Store,
+    bool StoreReachable,
+    string? StoreError,
+    long StoreRevision,
+    int LiveHosts,
+    IReadOnlyList<string> ProgrammedNetworks,
+    int Sandboxes,
+    DateTimeOffset StartedAt);
+
+/// <summary>The body of every error response.</summary>
+public sealed record ApiErrorBody(ApiError Error);
+
+/// <summary>A machine-readable code (see <see cref="ApiErrorCodes"/> and Weft.Core's ErrorCodes) and one line for people.</summary>
+public sealed record ApiError(string Code, string Message);

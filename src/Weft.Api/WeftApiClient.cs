@@ -1,0 +1,128 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Weft.Api;
+
+/// <summary>
+/// A client of the agent's local API over its unix socket. Errors come back as <see cref="WeftApiException"/>
+/// carrying the agent's code and message; an agent that is not running is reported as such, with how to start it.
+/// </summary>
+public sealed class WeftApiClient : IDisposable
+{
+    public const string DefaultSocketPath = "/run/weft/weft.sock";
+    /// <summary>Overrides the socket path, as the lab does for each simulated host.</summary>
+    public const string SocketEnvironmentVariable = "WEFT_SOCKET";
+
+    private readonly HttpClient _http;
+
+    public WeftApiClient(string? socketPath = null, TimeSpan? timeout = null)
+    {
+        SocketPath = socketPath ?? Environment.GetEnvironmentVariable(SocketEnvironmentVariable) ?? DefaultSocketPath;
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath), cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        // The host name is never resolved: every request goes through the socket above.
+        _http = new HttpClient(handler) { BaseAddress = new Uri("http://weft/"), Timeout = timeout ?? TimeSpan.FromSeconds(60) };
+    }
+
+    public string SocketPath { get; }
+
+    public Task<AgentStatus> StatusAsync(CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, "v1/status", null, ApiJsonContext.Default.AgentStatus, ct);
+
+    public Task<NetworkSummary[]> ListNetworksAsync(CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, "v1/networks", null, ApiJsonContext.Default.NetworkSummaryArray, ct);
+
+    public Task<NetworkDetail> CreateNetworkAsync(CreateNetworkRequest request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "v1/networks", JsonContent.Create(request, ApiJsonContext.Default.CreateNetworkRequest), ApiJsonContext.Default.NetworkDetail, ct);
+
+    public Task<NetworkDetail> InspectNetworkAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, $"v1/networks/{Uri.EscapeDataString(name)}", null, ApiJsonContext.Default.NetworkDetail, ct);
+
+    public Task RemoveNetworkAsync(string name, bool force = false, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, $"v1/networks/{Uri.EscapeDataString(name)}?force={(force ? "true" : "false")}", null, ct);
+
+    public Task<SandboxDetail> ConnectAsync(string network, ConnectRequest request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"v1/networks/{Uri.EscapeDataString(network)}/connect", JsonContent.Create(request, ApiJsonContext.Default.ConnectRequest), ApiJsonContext.Default.SandboxDetail, ct);
+
+    public Task<SandboxDetail> DisconnectAsync(string network, ConnectRequest request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"v1/networks/{Uri.EscapeDataString(network)}/disconnect", JsonContent.Create(request, ApiJsonContext.Default.ConnectRequest), ApiJsonContext.Default.SandboxDetail, ct);
+
+    /// <summary>The sandboxes on this host, or with <paramref name="all"/> on every host.</summary>
+    public Task<SandboxDetail[]> ListSandboxesAsync(bool all = false, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, $"v1/sandboxes?all={(all ? "true" : "false")}", null, ApiJsonContext.Default.SandboxDetailArray, ct);
+
+    public Task<SandboxDetail> CreateSandboxAsync(CreateSandboxRequest request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "v1/sandboxes", JsonContent.Create(request, ApiJsonContext.Default.CreateSandboxRequest), ApiJsonContext.Default.SandboxDetail, ct);
+
+    public Task<SandboxDetail> InspectSandboxAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, $"v1/sandboxes/{Uri.EscapeDataString(name)}", null, ApiJsonContext.Default.SandboxDetail, ct);
+
+    public Task RemoveSandboxAsync(string name, bool force = false, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, $"v1/sandboxes/{Uri.EscapeDataString(name)}?force={(force ? "true" : "false")}", null, ct);
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? body, JsonTypeInfo<T> type, CancellationToken ct)
+    {
+        using var response = await SendRawAsync(method, path, body, ct);
+        return await response.Content.ReadFromJsonAsync(type, ct)
+            ?? throw new WeftApiException(ApiErrorCodes.Internal, $"the agent sent an empty answer to {method} /{path}", (int)response.StatusCode);
+    }
+
+    private async Task SendAsync(HttpMethod method, string path, HttpContent? body, CancellationToken ct)
+    {
+        using var response = await SendRawAsync(method, path, body, ct);
+    }
+
+    private async Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string path, HttpContent? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body };
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, ct);
+        }
+        catch (HttpRequestException e) when (e.InnerException is SocketException or IOException || e.HttpRequestError == HttpRequestError.ConnectionError)
+        {
+            throw new WeftApiException(ApiErrorCodes.AgentUnavailable,
+                $"the weft agent is not running (no answer on {SocketPath}); start it with `weft agent --store URL` or `systemctl start weft`");
+        }
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+        using (response)
+        {
+            ApiErrorBody? error = null;
+            try
+            {
+                error = await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.ApiErrorBody, ct);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                // Not our error shape: fall through to the status line.
+            }
+            throw error?.Error is { } e
+                ? new WeftApiException(e.Code, e.Message, (int)response.StatusCode)
+                : new WeftApiException(response.StatusCode == HttpStatusCode.NotFound ? ApiErrorCodes.NotFound : ApiErrorCodes.Internal,
+                    $"{method} /{path}: {(int)response.StatusCode} {response.ReasonPhrase}", (int)response.StatusCode);
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}
