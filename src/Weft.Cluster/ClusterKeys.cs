@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Net;
+
+namespace Weft.Cluster;
+
+/// <summary>
+/// Where each record lives in the store. Everything sits under one versioned root so that an agent
+/// follows the whole cluster with one watch, and a future layout can live beside this one.
+/// </summary>
+/// <remarks>
+/// <code>
+/// /weft/v1/hosts/{hostId}               HostRecord, on the host's lease: present while the agent is alive
+/// /weft/v1/hostinfo/{hostId}            HostInfoRecord, persistent: name, underlay, routes, incarnation, down-since
+/// /weft/v1/networks/{name}              NetworkRecord
+/// /weft/v1/meta/networks                bumped by every network create/remove: serializes overlap checks
+/// /weft/v1/vni/{vni}                    AllocationRecord of the network holding the VNI
+/// /weft/v1/ipam/{networkId}/{ip}        AllocationRecord of the endpoint (or gateway) holding the address
+/// /weft/v1/released/{networkId}/{ip}    when the address was last released: reused last
+/// /weft/v1/endpoints/{networkId}/{id}   EndpointRecord
+/// /weft/v1/meta/endpoints/{networkId}   bumped by every endpoint change: a network is removed only if none joined meanwhile
+/// /weft/v1/sandboxes/{name}             SandboxRecord; sandbox names are unique in the cluster, as DNS names are
+/// </code>
+/// </remarks>
+public static class ClusterKeys
+{
+    public const string Root = "/weft/v1/";
+    public const string Hosts = Root + "hosts/";
+    public const string HostInfo = Root + "hostinfo/";
+    public const string Networks = Root + "networks/";
+    public const string NetworksMeta = Root + "meta/networks";
+    public const string Vnis = Root + "vni/";
+    public const string Ipam = Root + "ipam/";
+    public const string Released = Root + "released/";
+    public const string Endpoints = Root + "endpoints/";
+    public const string Sandboxes = Root + "sandboxes/";
+
+    public static string Host(string hostId) => Hosts + hostId;
+
+    public static string HostInfoOf(string hostId) => HostInfo + hostId;
+
+    public static string Network(string name) => Networks + name;
+
+    public static string Vni(int vni) => Vnis + vni.ToString(CultureInfo.InvariantCulture);
+
+    public static string IpamPrefix(string networkId) => $"{Ipam}{networkId}/";
+
+    public static string Address(string networkId, IPAddress ip) => IpamPrefix(networkId) + ip;
+
+    public static string ReleasedPrefix(string networkId) => $"{Released}{networkId}/";
+
+    public static string ReleasedAddress(string networkId, IPAddress ip) => ReleasedPrefix(networkId) + ip;
+
+    public static string EndpointsPrefix(string networkId) => $"{Endpoints}{networkId}/";
+
+    public static string Endpoint(string networkId, string endpointId) => EndpointsPrefix(networkId) + endpointId;
+
+    public static string EndpointsMeta(string networkId) => $"{Root}meta/endpoints/{networkId}";
+
+    public static string Sandbox(string name) => Sandboxes + name;
+
+    /// <summary>The last path segment of a key: the id or name it is stored under.</summary>
+    public static string LastSegment(string key) => key[(key.LastIndexOf('/') + 1)..];
+}

@@ -1,0 +1,160 @@
+using Weft.Store;
+
+namespace Weft.Cluster;
+
+/// <summary>
+/// Follows the whole cluster with one watch (DESIGN: one watch per agent) and keeps the latest
+/// <see cref="ClusterSnapshot"/>. Re-lists when history was compacted and every <see cref="RelistInterval"/>,
+/// so a missed event can never leave the view wrong for long. Consumers wait for a newer version and read
+/// <see cref="Current"/>: bursts of events coalesce into one wake-up.
+/// </summary>
+public sealed class ClusterView
+{
+    private readonly IClusterStore _store;
+    private readonly object _gate = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ClusterSnapshot _current = ClusterSnapshot.Empty;
+    private long _version;
+
+    public ClusterView(IClusterStore store, TimeSpan? relistInterval = null)
+    {
+        _store = store;
+        RelistInterval = relistInterval ?? TimeSpan.FromSeconds(60);
+    }
+
+    public TimeSpan RelistInterval { get; }
+
+    public ClusterSnapshot Current => Volatile.Read(ref _current);
+
+    /// <summary>Bumped on every published change.</summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    /// <summary>False while the store cannot be reached; the view then holds the last state seen.</summary>
+    public bool StoreReachable { get; private set; } = true;
+
+    public string? StoreError { get; private set; }
+
+    /// <summary>True once a first listing succeeded.</summary>
+    public bool Loaded { get; private set; }
+
+    /// <summary>Completes when <see cref="Version"/> moves past <paramref name="seenVersion"/>.</summary>
+    public Task WaitForChangeAsync(long seenVersion, CancellationToken cancellationToken)
+    {
+        Task wait;
+        lock (_gate)
+        {
+            if (_version != seenVersion)
+            {
+                return Task.CompletedTask;
+            }
+            wait = _changed.Task;
+        }
+        return wait.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Lists now and publishes the result: used after a write, so the writer's next read sees it.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        var listing = await _store.ListAsync(ClusterKeys.Root, cancellationToken);
+        Publish(ClusterSnapshot.FromListing(listing), onlyIfNewer: true);
+        Loaded = true;
+    }
+
+    /// <summary>Runs until cancelled: list, watch, re-list on compaction or timer, retry while the store is down.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var listing = await _store.ListAsync(ClusterKeys.Root, cancellationToken);
+                SetReachable(true, null);
+                Publish(ClusterSnapshot.FromListing(listing), onlyIfNewer: false);
+                Loaded = true;
+                await FollowAsync(listing.Revision + 1, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (StoreException e)
+            {
+                SetReachable(false, e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    /// <summary>Applies watch events until the re-list timer fires or history is compacted.</summary>
+    private async Task FollowAsync(long fromRevision, CancellationToken cancellationToken)
+    {
+        using var relist = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        relist.CancelAfter(RelistInterval);
+        try
+        {
+            await foreach (var e in _store.WatchAsync(ClusterKeys.Root, fromRevision, relist.Token))
+            {
+                switch (e.Kind)
+                {
+                    case WatchEventKind.Compacted:
+                        return;
+                    case WatchEventKind.Unavailable:
+                        SetReachable(false, e.Reason);
+                        break;
+                    case WatchEventKind.Resumed:
+                        SetReachable(true, null);
+                        break;
+                    default:
+                        lock (_gate)
+                        {
+                            // A refresh may already have published a later revision; never step back. Events of one
+                            // transaction share a revision, and re-applying one the listing already held is harmless.
+                            if (e.Revision >= _current.Revision)
+                            {
+                                PublishLocked(_current.Apply(e));
+                            }
+                        }
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (relist.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // Time for the periodic re-list.
+        }
+    }
+
+    private void SetReachable(bool reachable, string? error)
+    {
+        if (StoreReachable == reachable && StoreError == error)
+        {
+            return;
+        }
+        StoreReachable = reachable;
+        StoreError = error;
+        lock (_gate)
+        {
+            PublishLocked(_current);
+        }
+    }
+
+    private void Publish(ClusterSnapshot snapshot, bool onlyIfNewer)
+    {
+        lock (_gate)
+        {
+            if (!onlyIfNewer || snapshot.Revision > _current.Revision)
+            {
+                PublishLocked(snapshot);
+            }
+        }
+    }
+
+    private void PublishLocked(ClusterSnapshot snapshot)
+    {
+        Volatile.Write(ref _current, snapshot);
+        _version++;
+        var done = _changed;
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        done.TrySetResult();
+    }
+}

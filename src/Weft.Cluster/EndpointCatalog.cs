@@ -1,0 +1,171 @@
+using System.Net;
+using Weft.Core.Addressing;
+using Weft.Core.Errors;
+using Weft.Core.Ipam;
+using Weft.Core.Model;
+using Weft.Core.Naming;
+using Weft.Store;
+
+namespace Weft.Cluster;
+
+/// <summary>A sandbox's request to join a network.</summary>
+public sealed record EndpointSpec
+{
+    public required string NetworkName { get; init; }
+    public required string SandboxId { get; init; }
+    public required string HostId { get; init; }
+    public required string InterfaceName { get; init; }
+    public string? ContainerName { get; init; }
+    public string? Hostname { get; init; }
+    public IReadOnlyList<string> Aliases { get; init; } = [];
+    /// <summary>A static address (Docker's --ip); null takes the next free one.</summary>
+    public IPAddress? Address { get; init; }
+}
+
+/// <summary>
+/// Creates and removes endpoints with their addresses. An address is taken by creating its IPAM key
+/// only if absent, in the same transaction that writes the endpoint: there is never an endpoint without
+/// its address, nor an address handed out twice, whatever the concurrency.
+/// </summary>
+public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = null)
+{
+    private const int MaxAttempts = 16;
+    /// <summary>Candidates tried per attempt before the network is read again.</summary>
+    private const int CandidatesPerAttempt = 64;
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    public async Task<EndpointRecord> CreateAsync(EndpointSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        foreach (var alias in spec.Aliases)
+        {
+            NameRules.ValidateAlias(alias);
+        }
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var networkKv = await store.GetAsync(ClusterKeys.Network(spec.NetworkName), cancellationToken)
+                ?? throw ClusterErrors.NetworkNotFound(spec.NetworkName);
+            var network = RecordCodec.Network(networkKv.Value) ?? throw ClusterErrors.NetworkNotFound(spec.NetworkName);
+            var id = WeftIds.New();
+            var endpoint = new EndpointRecord
+            {
+                Id = id,
+                NetworkId = network.Id,
+                NetworkName = network.Name,
+                SandboxId = spec.SandboxId,
+                ContainerName = spec.ContainerName,
+                Hostname = spec.Hostname,
+                Aliases = spec.Aliases,
+                HostId = spec.HostId,
+                Mac = MacAddress.ForEndpoint(id),
+                InterfaceName = spec.InterfaceName,
+                CreatedAt = _clock.GetUtcNow(),
+            };
+            var networkUnchanged = Compare.ModRevisionIs(ClusterKeys.Network(network.Name), networkKv.ModRevision);
+
+            if (!network.Driver.ManagesAddresses() || network.Subnets.Count == 0)
+            {
+                var plain = Txn.If(networkUnchanged).Then(
+                    TxnOp.Put(ClusterKeys.Endpoint(network.Id, id), RecordCodec.Encode(endpoint)),
+                    TxnOp.Put(ClusterKeys.EndpointsMeta(network.Id), "1"u8.ToArray()));
+                if ((await store.TxnAsync(plain, cancellationToken)).Succeeded)
+                {
+                    return endpoint;
+                }
+                continue;
+            }
+
+            var (pool, candidates) = await CandidatesAsync(network, spec.Address, cancellationToken);
+            var tried = 0;
+            foreach (var address in candidates.Take(CandidatesPerAttempt))
+            {
+                tried++;
+                var withAddress = endpoint with { Address = address };
+                var ipKey = ClusterKeys.Address(network.Id, address);
+                var txn = Txn.If(networkUnchanged, Compare.Absent(ipKey)).Then(
+                    TxnOp.Put(ipKey, RecordCodec.Encode(AllocationRecord.ForEndpoint(withAddress, withAddress.CreatedAt))),
+                    TxnOp.Delete(ClusterKeys.ReleasedAddress(network.Id, address)),
+                    TxnOp.Put(ClusterKeys.Endpoint(network.Id, id), RecordCodec.Encode(withAddress)),
+                    TxnOp.Put(ClusterKeys.EndpointsMeta(network.Id), "1"u8.ToArray()));
+                if ((await store.TxnAsync(txn, cancellationToken)).Succeeded)
+                {
+                    return withAddress;
+                }
+                var now = await store.GetAsync(ClusterKeys.Network(network.Name), cancellationToken);
+                if (now?.ModRevision != networkKv.ModRevision)
+                {
+                    break; // the network changed or went away: start over from a fresh read
+                }
+                if (spec.Address is not null)
+                {
+                    throw new WeftValidationException(ErrorCodes.IpTaken, $"{address} is already in use on network '{network.Name}'");
+                }
+                // Another agent took this address a moment ago: try the next one.
+            }
+            if (tried == 0)
+            {
+                throw new WeftValidationException(ErrorCodes.PoolExhausted, $"network '{network.Name}' has no free address left in {pool}");
+            }
+        }
+        throw new WeftValidationException(ClusterErrors.Contention, $"no address could be taken on network '{spec.NetworkName}': it kept changing during {MaxAttempts} attempts");
+    }
+
+    private async Task<(AddressPool Pool, IEnumerable<IPAddress> Candidates)> CandidatesAsync(NetworkRecord network, IPAddress? requested, CancellationToken cancellationToken)
+    {
+        var subnet = requested is null
+            ? network.Subnets.FirstOrDefault(s => !s.Subnet.IsIPv6) ?? network.Subnets[0]
+            : NetworkCatalog.SubnetOf(network, requested)
+                ?? throw new WeftValidationException(ErrorCodes.IpOutOfRange,
+                    $"{requested} is outside the subnets of network '{network.Name}' ({string.Join(", ", network.Subnets.Select(s => s.Subnet))})");
+        var pool = AddressPool.From(subnet);
+        var taken = (await store.ListAsync(ClusterKeys.IpamPrefix(network.Id), cancellationToken)).Items
+            .Select(kv => IPAddress.TryParse(ClusterKeys.LastSegment(kv.Key), out var ip) ? ip : null)
+            .OfType<IPAddress>()
+            .ToHashSet();
+        if (requested is not null)
+        {
+            IpAllocator.ValidateStatic(pool, requested, taken);
+            return (pool, [requested]);
+        }
+        var released = (await store.ListAsync(ClusterKeys.ReleasedPrefix(network.Id), cancellationToken)).Items
+            .Select(kv => (Ip: IPAddress.TryParse(ClusterKeys.LastSegment(kv.Key), out var ip) ? ip : null, At: RecordCodec.Released(kv.Value)?.ReleasedAt))
+            .Where(r => r.Ip is not null)
+            .OrderBy(r => r.At ?? DateTimeOffset.MinValue)
+            .Select(r => r.Ip!)
+            .ToList();
+        return (pool, IpAllocator.Candidates(pool, taken, released));
+    }
+
+    /// <summary>
+    /// Removes an endpoint and gives its address back (remembered as released, so it is reused last).
+    /// Removing one that is already gone is not an error: removal is retried after crashes.
+    /// </summary>
+    public async Task RemoveAsync(EndpointRecord endpoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        var ops = new List<TxnOp>
+        {
+            TxnOp.Delete(ClusterKeys.Endpoint(endpoint.NetworkId, endpoint.Id)),
+            TxnOp.Put(ClusterKeys.EndpointsMeta(endpoint.NetworkId), "1"u8.ToArray()),
+        };
+        var compares = new List<Compare>();
+        if (endpoint.Address is { } address)
+        {
+            var ipKey = ClusterKeys.Address(endpoint.NetworkId, address);
+            var allocation = await store.GetAsync(ipKey, cancellationToken);
+            // Free the address only if this endpoint still holds it.
+            if (allocation is not null && RecordCodec.Allocation(allocation.Value)?.OwnerId == endpoint.Id)
+            {
+                compares.Add(Compare.ModRevisionIs(ipKey, allocation.ModRevision));
+                ops.Add(TxnOp.Delete(ipKey));
+                ops.Add(TxnOp.Put(ClusterKeys.ReleasedAddress(endpoint.NetworkId, address), RecordCodec.Encode(new ReleasedRecord(_clock.GetUtcNow()))));
+            }
+        }
+        var result = await store.TxnAsync(new Txn([.. compares], [.. ops], []), cancellationToken);
+        if (!result.Succeeded && await store.GetAsync(ClusterKeys.Endpoint(endpoint.NetworkId, endpoint.Id), cancellationToken) is not null)
+        {
+            // The allocation changed under us (a reaper freed it): remove the endpoint alone.
+            await store.DeleteAsync(ClusterKeys.Endpoint(endpoint.NetworkId, endpoint.Id), cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,194 @@
+using System.Net;
+using Weft.Core.Addressing;
+using Weft.Core.Errors;
+using Weft.Core.Ipam;
+using Weft.Core.Model;
+using Weft.Core.Naming;
+using Weft.Core.Overlay;
+using Weft.Store;
+
+namespace Weft.Cluster;
+
+/// <summary>What an operator asks for when creating a network; unset fields take the defaults.</summary>
+public sealed record NetworkSpec
+{
+    public required string Name { get; init; }
+    public NetworkDriver Driver { get; init; } = NetworkDriver.Overlay;
+    /// <summary>Empty: one automatic subnet from <see cref="DefaultAddressPool.Defaults"/>.</summary>
+    public IReadOnlyList<SubnetConfig> Subnets { get; init; } = [];
+    public int? Vni { get; init; }
+    public int? Mtu { get; init; }
+    public bool Internal { get; init; }
+    public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>
+/// Creates and removes networks. Each change is one store transaction that also bumps
+/// <see cref="ClusterKeys.NetworksMeta"/>, and is made only if that key is unchanged since the checks were
+/// made: two agents creating overlapping subnets at once cannot both succeed, and the loser retries
+/// against the winner's network.
+/// </summary>
+public sealed class NetworkCatalog(IClusterStore store, TimeProvider? clock = null)
+{
+    private const int MaxAttempts = 16;
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    public async Task<NetworkRecord> CreateAsync(NetworkSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        NameRules.ValidateNetworkName(spec.Name);
+        foreach (var s in spec.Subnets)
+        {
+            SubnetRules.Validate(s);
+        }
+        if (spec.Vni is { } requested)
+        {
+            VniRules.Validate(requested);
+        }
+        if (spec.Mtu is { } mtu)
+        {
+            MtuRules.Validate(mtu, carriesIPv6: spec.Subnets.Any(s => s.Subnet.IsIPv6));
+        }
+
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var meta = await store.GetAsync(ClusterKeys.NetworksMeta, cancellationToken);
+            var listing = await store.ListAsync(ClusterKeys.Networks, cancellationToken);
+            var existing = listing.Items.Select(kv => RecordCodec.Network(kv.Value)).OfType<NetworkRecord>().ToList();
+            if (existing.Any(n => n.Name == spec.Name))
+            {
+                throw new WeftValidationException(ClusterErrors.Duplicate, $"network '{spec.Name}' already exists");
+            }
+
+            var id = WeftIds.New();
+            var subnets = spec.Driver.ManagesAddresses() ? await SubnetsFor(spec, existing, cancellationToken) : [];
+            SubnetRules.EnsureNoOverlap(id, subnets, existing);
+            var network = new NetworkRecord
+            {
+                Id = id,
+                Name = spec.Name,
+                Driver = spec.Driver,
+                Scope = spec.Driver.ScopeOf(),
+                Subnets = subnets,
+                Mtu = spec.Mtu,
+                Internal = spec.Internal,
+                Options = spec.Options,
+                Labels = spec.Labels,
+                CreatedAt = _clock.GetUtcNow(),
+            };
+
+            var compares = new List<Compare>
+            {
+                Compare.ModRevisionIs(ClusterKeys.NetworksMeta, meta?.ModRevision ?? 0),
+                Compare.Absent(ClusterKeys.Network(spec.Name)),
+            };
+            var puts = new List<TxnOp>();
+            if (spec.Driver == NetworkDriver.Overlay)
+            {
+                var vni = await ChooseVni(spec.Vni, cancellationToken);
+                network = network with { Vni = vni };
+                compares.Add(Compare.Absent(ClusterKeys.Vni(vni)));
+                puts.Add(TxnOp.Put(ClusterKeys.Vni(vni), RecordCodec.Encode(AllocationRecord.ForNetwork(id, network.CreatedAt))));
+            }
+            foreach (var s in subnets.Where(s => s.Gateway is not null))
+            {
+                puts.Add(TxnOp.Put(ClusterKeys.Address(id, s.Gateway!), RecordCodec.Encode(AllocationRecord.ForGateway(id, network.CreatedAt))));
+            }
+            puts.Add(TxnOp.Put(ClusterKeys.Network(spec.Name), RecordCodec.Encode(network)));
+            puts.Add(TxnOp.Put(ClusterKeys.NetworksMeta, "1"u8.ToArray()));
+
+            var result = await store.TxnAsync(new Txn([.. compares], [.. puts], []), cancellationToken);
+            if (result.Succeeded)
+            {
+                return network;
+            }
+            // Someone else changed the networks or took the VNI in between: check again against what they did.
+        }
+        throw new WeftValidationException(ClusterErrors.Contention, $"network '{spec.Name}' was not created: the cluster's networks kept changing during {MaxAttempts} attempts");
+    }
+
+    private async Task<IReadOnlyList<SubnetConfig>> SubnetsFor(NetworkSpec spec, List<NetworkRecord> existing, CancellationToken cancellationToken)
+    {
+        if (spec.Subnets.Count > 0)
+        {
+            return [.. spec.Subnets.Select(s => s.Gateway is null && s.Subnet.PrefixLength <= (s.Subnet.IsIPv6 ? SubnetRules.MaxIPv6PrefixWithGateway : SubnetRules.MaxIPv4PrefixWithGateway)
+                ? s with { Gateway = SubnetRules.DefaultGateway(s.Subnet) }
+                : s)];
+        }
+        // An automatic subnet must miss every network and every host's routes, not only this host's.
+        var hosts = await store.ListAsync(ClusterKeys.HostInfo, cancellationToken);
+        var routes = hosts.Items.Select(kv => RecordCodec.HostInfo(kv.Value)).OfType<HostInfoRecord>().SelectMany(h => h.Routes);
+        var subnet = SubnetSelector.Select(DefaultAddressPool.Defaults, existing.SelectMany(n => n.Subnets).Select(s => s.Subnet), routes);
+        return [new SubnetConfig { Subnet = subnet, Gateway = SubnetRules.DefaultGateway(subnet) }];
+    }
+
+    private async Task<int> ChooseVni(int? requested, CancellationToken cancellationToken)
+    {
+        var taken = (await store.ListAsync(ClusterKeys.Vnis, cancellationToken)).Items
+            .Select(kv => int.TryParse(ClusterKeys.LastSegment(kv.Key), out var v) ? v : -1)
+            .Where(v => v > 0)
+            .ToHashSet();
+        if (requested is { } vni)
+        {
+            VniRules.ValidateRequested(vni, taken);
+            return vni;
+        }
+        return VniRules.First(taken);
+    }
+
+    /// <summary>
+    /// Removes a network with its VNI and address allocations. With endpoints left it refuses unless
+    /// <paramref name="force"/>, which removes the endpoints' records too (their hosts then unplug them).
+    /// </summary>
+    public async Task RemoveAsync(string name, bool force, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var kv = await store.GetAsync(ClusterKeys.Network(name), cancellationToken);
+            if (kv is null || RecordCodec.Network(kv.Value) is not { } network)
+            {
+                throw ClusterErrors.NetworkNotFound(name);
+            }
+            // Read the endpoints' change marker before the endpoints, so a join in between fails the transaction.
+            var endpointsMeta = await store.GetAsync(ClusterKeys.EndpointsMeta(network.Id), cancellationToken);
+            var endpoints = await store.ListAsync(ClusterKeys.EndpointsPrefix(network.Id), cancellationToken);
+            if (endpoints.Items.Count > 0 && !force)
+            {
+                var names = endpoints.Items.Select(e => RecordCodec.Endpoint(e.Value)?.ContainerName ?? ClusterKeys.LastSegment(e.Key)).Take(5);
+                throw new WeftValidationException(ClusterErrors.InUse,
+                    $"network '{name}' still has {endpoints.Items.Count} endpoint(s) ({string.Join(", ", names)}); disconnect them or force the removal");
+            }
+            var ops = new List<TxnOp>
+            {
+                TxnOp.Delete(ClusterKeys.Network(name)),
+                TxnOp.DeletePrefix(ClusterKeys.IpamPrefix(network.Id)),
+                TxnOp.DeletePrefix(ClusterKeys.ReleasedPrefix(network.Id)),
+                TxnOp.DeletePrefix(ClusterKeys.EndpointsPrefix(network.Id)),
+                TxnOp.Put(ClusterKeys.NetworksMeta, "1"u8.ToArray()),
+            };
+            if (network.Vni is { } vni)
+            {
+                ops.Add(TxnOp.Delete(ClusterKeys.Vni(vni)));
+            }
+            // Only if the network is unchanged and no endpoint joined or left since we looked.
+            ops.Add(TxnOp.Delete(ClusterKeys.EndpointsMeta(network.Id)));
+            var txn = Txn.If(
+                    Compare.ModRevisionIs(ClusterKeys.Network(name), kv.ModRevision),
+                    Compare.ModRevisionIs(ClusterKeys.EndpointsMeta(network.Id), endpointsMeta?.ModRevision ?? 0))
+                .Then([.. ops]);
+            if ((await store.TxnAsync(txn, cancellationToken)).Succeeded)
+            {
+                return;
+            }
+        }
+        throw new WeftValidationException(ClusterErrors.Contention, $"network '{name}' was not removed: it kept changing during {MaxAttempts} attempts");
+    }
+
+    /// <summary>The network's subnet that holds <paramref name="address"/>, if any.</summary>
+    public static SubnetConfig? SubnetOf(NetworkRecord network, IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return network.Subnets.FirstOrDefault(s => s.Subnet.Contains(address));
+    }
+}
