@@ -1,3 +1,0 @@
-namespace Weft.Core;
-
-internal static class AssemblyMarker;
