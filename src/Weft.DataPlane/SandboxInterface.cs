@@ -1,0 +1,37 @@
+using System.Net;
+using Weft.Core.Model;
+using Weft.Linux;
+using Weft.Linux.Namespaces;
+using Weft.Linux.Routing;
+
+namespace Weft.DataPlane;
+
+/// <summary>Sets up an endpoint's interface inside its sandbox: name, MAC, MTU, address, default route.</summary>
+public static class SandboxInterface
+{
+    public static void Configure(NetworkNamespace sandbox, string currentName, EndpointRecord endpoint, NetworkRecord network, int mtu, bool defaultRoute)
+    {
+        ArgumentNullException.ThrowIfNull(sandbox);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(network);
+        using var nl = sandbox.OpenNetlink();
+        if (nl.FindLink("lo") is { Up: false })
+        {
+            nl.SetLinkUp("lo");
+        }
+        nl.RenameLink(currentName, endpoint.InterfaceName);
+        nl.SetLinkMacAddress(endpoint.InterfaceName, OverlayNetworkDriver.ToPhysical(endpoint.Mac));
+        nl.SetLinkMtu(endpoint.InterfaceName, mtu);
+        var link = nl.GetLink(endpoint.InterfaceName);
+        var subnet = endpoint.Address is null ? null : network.Subnets.FirstOrDefault(s => s.Subnet.Contains(endpoint.Address));
+        if (endpoint.Address is not null && subnet is not null)
+        {
+            nl.AddAddress(new LinkAddress(link.Index, endpoint.Address, subnet.Subnet.PrefixLength));
+        }
+        nl.SetLinkUp(endpoint.InterfaceName);
+        if (defaultRoute && !network.Internal && subnet?.Gateway is IPAddress gateway)
+        {
+            nl.ReplaceRoute(Route.DefaultVia(gateway, link.Index));
+        }
+    }
+}
