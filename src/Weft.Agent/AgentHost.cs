@@ -1,0 +1,134 @@
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Weft.Agent.Api;
+using Weft.Agent.Host;
+using Weft.Agent.Reconcile;
+using Weft.Agent.Sandboxes;
+using Weft.Api;
+using Weft.Cluster;
+using Weft.DataPlane;
+using Weft.Store;
+
+namespace Weft.Agent;
+
+/// <summary>
+/// `weft agent`: wires the parts together and runs them until stopped. It keeps running, and keeps the
+/// data plane as it was, while the store is unreachable; it registers and follows the cluster again as
+/// soon as the store answers.
+/// </summary>
+public static class AgentHost
+{
+    public static async Task<int> RunAsync(AgentOptions options, CancellationToken stop)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+            o.ColorBehavior = LoggerColorBehavior.Disabled;
+        }).SetMinimumLevel(LogLevel.Information));
+        var log = loggerFactory.CreateLogger("weft.agent");
+
+        var version = typeof(AgentHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev";
+        var underlay = Underlay.Detect(options.AdvertiseAddress);
+        var hostName = options.HostName ?? Environment.MachineName;
+        Core.Naming.NameRules.ValidateHostName(hostName);
+        var hostId = HostIdFile.LoadOrCreate(options.StateDirectory);
+        var context = new AgentContext(hostId, hostName, underlay, options, version);
+        log.LogInformation("host {Name} ({Id}) underlay {Address} on {Device} mtu {Mtu}; store {Store}",
+            hostName, hostId[..12], underlay.Address, underlay.Device, underlay.Mtu, options.StoreUrl);
+
+        await using var store = await ClusterStore.OpenAsync(options.StoreUrl, cancellationToken: stop);
+        var view = new ClusterView(store);
+        using var kernelLock = new KernelLock();
+        var driver = new OverlayNetworkDriver(new HostContext(hostName, underlay.Address, underlay.Device, underlay.Mtu, options.NetnsDirectory));
+        using var reconciler = new Reconciler(view, driver, kernelLock, hostId, underlay.Mtu, options.ResyncInterval, loggerFactory.CreateLogger<Reconciler>());
+        var registration = new HostRegistration(store, new HostIdentity(hostId, hostName, underlay.Address.ToString(), underlay.Routes, version), options.HostTtl);
+        var sandboxes = new SandboxManager(context, view, new SandboxCatalog(store), new EndpointCatalog(store), driver, kernelLock, loggerFactory.CreateLogger<SandboxManager>());
+        var reaper = new HostReaper(store, options.GracePeriod);
+
+        AgentStatus Status()
+        {
+            var s = view.Current;
+            return new AgentStatus(hostId, hostName, underlay.Address.ToString(), registration.Incarnation, version, store.Location,
+                view.StoreReachable && view.Loaded, view.StoreError, s.Revision, s.LiveHosts.Count, reconciler.ProgrammedNetworks,
+                s.Sandboxes.Values.Count(x => x.HostId == hostId), registration.StartedAt);
+        }
+
+        var api = new ApiServer(context, view, new NetworkCatalog(store), sandboxes, Status);
+        await using var web = await api.StartAsync(new ForwardingLoggerProvider(loggerFactory), stop);
+        log.LogInformation("API listening on {Socket}", options.SocketPath);
+
+        var tasks = new[]
+        {
+            RetryAsync("registration", () => registration.StartAsync(stop), log, stop),
+            view.RunAsync(stop),
+            reconciler.RunAsync(stop),
+            ReapLoopAsync(view, reaper, log, stop),
+        };
+        try
+        {
+            await Task.WhenAll(tasks);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        // The data plane stays as it is: stopping the agent must not cut traffic. The host record expires
+        // after its TTL unless the agent is back before then.
+        await registration.StopAsync(withdraw: false);
+        log.LogInformation("agent stopped; the data plane stays up");
+        return 0;
+    }
+
+    private static async Task RetryAsync(string what, Func<Task> action, ILogger log, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await action();
+                return;
+            }
+            catch (StoreException e)
+            {
+                log.LogWarning("{What}: {Error}; retrying", what, e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private static async Task ReapLoopAsync(ClusterView view, HostReaper reaper, ILogger log, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(30), stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!view.Loaded || stop.IsCancellationRequested)
+            {
+                continue;
+            }
+            try
+            {
+                var freed = await reaper.SweepAsync(view.Current, stop);
+                if (freed > 0)
+                {
+                    log.LogInformation("freed the allocations of {Count} host(s) gone longer than {Grace}", freed, reaper.GracePeriod);
+                }
+            }
+            catch (StoreException e)
+            {
+                log.LogDebug("reaper: {Error}", e.Message);
+            }
+        }
+    }
+
+    /// <summary>Lets Kestrel log through the agent's factory without owning it.</summary>
+    private sealed class ForwardingLoggerProvider(ILoggerFactory factory) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => factory.CreateLogger(categoryName);
+
+        public void Dispose()
+        {
+        }
+    }
+}

@@ -1,0 +1,34 @@
+namespace Weft.Agent;
+
+/// <summary>How one agent runs. Every default suits a single real host; the lab overrides the paths per simulated host.</summary>
+public sealed record AgentOptions
+{
+    /// <summary>etcd://host:2379[,host:2379], etcds://…, or sqlite:///path/to/file.</summary>
+    public required string StoreUrl { get; init; }
+
+    /// <summary>The VTEP address other hosts send VXLAN to; null: the first IPv4 address of the default route's device.</summary>
+    public string? AdvertiseAddress { get; init; }
+
+    /// <summary>This host's name in the cluster and in kernel object names; null: the machine's host name.</summary>
+    public string? HostName { get; init; }
+
+    /// <summary>Where the host id lives; it survives restarts, so the host keeps its identity.</summary>
+    public string StateDirectory { get; init; } = "/var/lib/weft";
+
+    /// <summary>Where the API socket and sandbox files live.</summary>
+    public string RunDirectory { get; init; } = "/run/weft";
+
+    /// <summary>Where named network namespaces are bind-mounted; null: /run/netns, where `ip netns` looks.</summary>
+    public string? NetnsDirectory { get; init; }
+
+    /// <summary>How long after the agent dies other hosts withdraw its endpoints.</summary>
+    public TimeSpan HostTtl { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a dead host's addresses stay reserved for it.</summary>
+    public TimeSpan GracePeriod { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often the kernel is compared with the desired state even when nothing was announced.</summary>
+    public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    public string SocketPath => Path.Combine(RunDirectory, "weft.sock");
+}

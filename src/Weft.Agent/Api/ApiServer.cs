@@ -1,0 +1,162 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Weft.Agent.Reconcile;
+using Weft.Agent.Sandboxes;
+using Weft.Api;
+using Weft.Cluster;
+using Weft.Core.Addressing;
+using Weft.Core.Model;
+using Weft.Store;
+
+namespace Weft.Agent.Api;
+
+/// <summary>The agent's local API (docs/api.md): Kestrel on a unix socket, minimal APIs, source-generated JSON.</summary>
+public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCatalog networks, SandboxManager sandboxes, Func<AgentStatus> status)
+{
+    public async Task<WebApplication> StartAsync(ILoggerProvider logs, CancellationToken ct)
+    {
+        var socket = context.Options.SocketPath;
+        Directory.CreateDirectory(Path.GetDirectoryName(socket)!);
+        if (File.Exists(socket))
+        {
+            File.Delete(socket); // left by an agent that died; a live one would have been found by the lab or systemd first
+        }
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(logs);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socket));
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        var app = builder.Build();
+        app.Use(async (http, next) =>
+        {
+            try
+            {
+                await next(http);
+            }
+            catch (Exception e) when (!http.Response.HasStarted)
+            {
+                var (code, error) = ErrorMapping.Map(e);
+                http.Response.StatusCode = code;
+                await http.Response.WriteAsJsonAsync(new ApiErrorBody(error), ApiJsonContext.Default.ApiErrorBody);
+            }
+        });
+        Map(app);
+        await app.StartAsync(ct);
+        File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+        return app;
+    }
+
+    private void Map(WebApplication app)
+    {
+        app.MapGet("/v1/status", () => Results.Json(status(), ApiJsonContext.Default.AgentStatus));
+
+        app.MapGet("/v1/networks", async (CancellationToken ct) =>
+        {
+            var s = await FreshAsync(ct);
+            return Results.Json(s.Networks.Values.OrderBy(n => n.Name, StringComparer.Ordinal).Select(n => ApiViews.Summary(n, s)).ToArray(), ApiJsonContext.Default.NetworkSummaryArray);
+        });
+
+        app.MapPost("/v1/networks", async (CreateNetworkRequest request, CancellationToken ct) =>
+        {
+            var created = await networks.CreateAsync(NetworkRequests.ToSpec(request), ct);
+            await view.RefreshAsync(ct);
+            return Results.Json(ApiViews.Detail(created, view.Current, context.Underlay.Mtu), ApiJsonContext.Default.NetworkDetail, statusCode: StatusCodes.Status201Created);
+        });
+
+        app.MapGet("/v1/networks/{name}", async (string name, CancellationToken ct) =>
+        {
+            var s = await FreshAsync(ct);
+            var n = s.Networks.TryGetValue(name, out var found) ? found : throw ClusterErrors.NetworkNotFound(name);
+            return Results.Json(ApiViews.Detail(n, s, context.Underlay.Mtu), ApiJsonContext.Default.NetworkDetail);
+        });
+
+        app.MapDelete("/v1/networks/{name}", async (string name, bool? force, CancellationToken ct) =>
+        {
+            await networks.RemoveAsync(name, force ?? false, ct);
+            await view.RefreshAsync(ct);
+            return Results.NoContent();
+        });
+
+        app.MapPost("/v1/networks/{name}/connect", async (string name, ConnectRequest request, CancellationToken ct) =>
+            SandboxJson(await sandboxes.ConnectAsync(name, request, ct)));
+
+        app.MapPost("/v1/networks/{name}/disconnect", async (string name, ConnectRequest request, CancellationToken ct) =>
+            SandboxJson(await sandboxes.DisconnectAsync(name, request, ct)));
+
+        app.MapGet("/v1/sandboxes", async (bool? all, CancellationToken ct) =>
+        {
+            var s = await FreshAsync(ct);
+            var list = s.Sandboxes.Values.Where(x => all == true || x.HostId == context.HostId)
+                .OrderBy(x => x.Name, StringComparer.Ordinal)
+                .Select(x => ApiViews.Sandbox(x, s, context.HostId))
+                .ToArray();
+            return Results.Json(list, ApiJsonContext.Default.SandboxDetailArray);
+        });
+
+        app.MapPost("/v1/sandboxes", async (CreateSandboxRequest request, CancellationToken ct) =>
+            SandboxJson(await sandboxes.CreateAsync(request, ct), StatusCodes.Status201Created));
+
+        app.MapGet("/v1/sandboxes/{name}", async (string name, CancellationToken ct) =>
+        {
+            var s = await FreshAsync(ct);
+            return SandboxJson(s.Sandboxes.TryGetValue(name, out var found) ? found : throw ClusterErrors.SandboxNotFound(name));
+        });
+
+        app.MapDelete("/v1/sandboxes/{name}", async (string name, bool? force, CancellationToken ct) =>
+        {
+            await sandboxes.RemoveAsync(name, force ?? false, ct);
+            return Results.NoContent();
+        });
+    }
+
+    private IResult SandboxJson(SandboxRecord record, int status = StatusCodes.Status200OK) =>
+        Results.Json(ApiViews.Sandbox(record, view.Current, context.HostId), ApiJsonContext.Default.SandboxDetail, statusCode: status);
+
+    /// <summary>Reads answer from the store when it is reachable, and from the last state seen when it is not.</summary>
+    private async Task<ClusterSnapshot> FreshAsync(CancellationToken ct)
+    {
+        try
+        {
+            await view.RefreshAsync(ct);
+        }
+        catch (StoreException)
+        {
+            if (!view.Loaded)
+            {
+                throw;
+            }
+        }
+        return view.Current;
+    }
+}
+
+/// <summary>Turns the API's create-network request into the cluster's spec, naming any malformed value.</summary>
+public static class NetworkRequests
+{
+    public static NetworkSpec ToSpec(CreateNetworkRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new NetworkSpec
+        {
+            Name = request.Name,
+            Driver = NetworkDrivers.Parse(request.Driver),
+            Subnets = [.. request.Subnets.Select(s => new SubnetConfig
+            {
+                Subnet = IpNetwork.Parse(s.Subnet ?? throw new FormatException("a subnet entry has no subnet")),
+                Gateway = s.Gateway is null ? null : IpAddressText.Parse(s.Gateway, Core.Errors.ErrorCodes.InvalidGateway),
+                IPRange = s.IpRange is null ? null : IpNetwork.Parse(s.IpRange),
+            })],
+            Vni = request.Vni,
+            Mtu = request.Mtu,
+            Internal = request.Internal,
+            Options = request.Options,
+            Labels = request.Labels,
+        };
+    }
+}

@@ -1,0 +1,47 @@
+using Weft.Api;
+using Weft.Cluster;
+using Weft.Core.Model;
+using Weft.Core.Overlay;
+
+namespace Weft.Agent.Api;
+
+/// <summary>Turns stored records into the API's shapes, adding what only the snapshot knows (host names, liveness).</summary>
+public static class ApiViews
+{
+    public static NetworkSummary Summary(NetworkRecord n, ClusterSnapshot s)
+    {
+        ArgumentNullException.ThrowIfNull(n);
+        ArgumentNullException.ThrowIfNull(s);
+        return new(n.Id, n.Name, n.Driver.ToName(), n.Scope.ToName(), Subnets(n), n.Vni, s.EndpointsOf(n.Id).Count());
+    }
+
+    public static NetworkDetail Detail(NetworkRecord n, ClusterSnapshot s, int underlayMtu)
+    {
+        ArgumentNullException.ThrowIfNull(n);
+        ArgumentNullException.ThrowIfNull(s);
+        var mtu = n.Driver == NetworkDriver.Overlay ? MtuRules.Effective(n, underlayMtu) : n.Mtu ?? 1500;
+        return new(n.Id, n.Name, n.Driver.ToName(), n.Scope.ToName(), Subnets(n), n.Vni, mtu, n.Internal, n.Options, n.Labels, n.CreatedAt,
+            [.. s.EndpointsOf(n.Id).OrderBy(e => s.HostName(e.HostId), StringComparer.Ordinal).ThenBy(e => e.ContainerName, StringComparer.Ordinal).Select(e => Endpoint(e, s))]);
+    }
+
+    public static EndpointView Endpoint(EndpointRecord e, ClusterSnapshot s)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(s);
+        return new(e.Id, e.NetworkName, s.SandboxById(e.SandboxId)?.Name ?? e.ContainerName ?? e.SandboxId, e.ContainerName, e.Aliases,
+            e.HostId, s.HostName(e.HostId), s.IsAlive(e.HostId), e.Address?.ToString(), e.Mac.ToString(), e.InterfaceName);
+    }
+
+    public static SandboxDetail Sandbox(SandboxRecord r, ClusterSnapshot s, string localHostId)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(s);
+        var state = Sandboxes.SandboxManager.StateOf(r, localHostId);
+        var uts = r.Pid is { } pid && r.Hostname is not null && state == "running" ? $"/proc/{pid}/ns/uts" : null;
+        return new(r.Id, r.Name, r.HostId, s.HostName(r.HostId), r.Hostname, r.NetworkNamespace, uts, null, null, r.Pid, state, r.Command, r.CreatedAt,
+            [.. s.EndpointsOfSandbox(r.Id).OrderBy(e => e.InterfaceName, StringComparer.Ordinal).Select(e => Endpoint(e, s))]);
+    }
+
+    private static SubnetSpec[] Subnets(NetworkRecord n) =>
+        [.. n.Subnets.Select(x => new SubnetSpec(x.Subnet.ToString(), x.Gateway?.ToString(), x.IPRange?.ToString()))];
+}

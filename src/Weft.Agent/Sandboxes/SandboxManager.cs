@@ -1,0 +1,282 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Weft.Agent.Reconcile;
+using Weft.Api;
+using Weft.Cluster;
+using Weft.Core.Addressing;
+using Weft.Core.Errors;
+using Weft.Core.Model;
+using Weft.Core.Naming;
+using Weft.DataPlane;
+using Weft.Linux.Namespaces;
+
+namespace Weft.Agent.Sandboxes;
+
+/// <summary>
+/// Creates, connects, disconnects and removes this host's sandboxes. Each operation writes the store first
+/// (claiming the name, the addresses), then builds in the kernel under the kernel lock, and undoes both on
+/// any failure, so a failed request leaves nothing behind.
+/// </summary>
+public sealed class SandboxManager(
+    AgentContext context,
+    ClusterView view,
+    SandboxCatalog sandboxes,
+    EndpointCatalog endpoints,
+    OverlayNetworkDriver overlay,
+    KernelLock kernelLock,
+    ILogger<SandboxManager> log)
+{
+    private string HostId => context.HostId;
+
+    public async Task<SandboxRecord> CreateAsync(CreateSandboxRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        NameRules.ValidateSandboxName(request.Name);
+        if (request.Hostname is { } hn)
+        {
+            NameRules.ValidateHostName(hn);
+        }
+        var extraHosts = request.ExtraHosts.Select(ParseExtraHost).ToList();
+        if (request.Networks.Select(n => n.Network).Distinct(StringComparer.Ordinal).Count() != request.Networks.Count)
+        {
+            throw new WeftValidationException(ApiErrorCodes.BadRequest, "a network is listed twice");
+        }
+        await view.RefreshAsync(ct);
+        foreach (var n in request.Networks)
+        {
+            RequireNetwork(n.Network);
+        }
+
+        var nsName = KernelNames.SandboxNamespaceName(context.HostName, request.Name);
+        var record = new SandboxRecord
+        {
+            Id = WeftIds.New(),
+            Name = request.Name,
+            HostId = HostId,
+            Hostname = request.Hostname,
+            ExtraHosts = [.. extraHosts.Select(h => $"{h.Name}:{h.Address}")],
+            Command = request.Command,
+            NetworkNamespace = Path.Combine(context.NetnsDirectory, nsName),
+            CreatedAt = DateTimeOffset.UtcNow,
+        };
+        await sandboxes.CreateAsync(record, ct);
+        var created = new List<EndpointRecord>();
+        var nsCreated = false;
+        try
+        {
+            for (var i = 0; i < request.Networks.Count; i++)
+            {
+                created.Add(await endpoints.CreateAsync(EndpointSpecFor(record, request.Networks[i], KernelNames.SandboxInterfaceName(i)), ct));
+            }
+            await view.RefreshAsync(ct);
+            using (await kernelLock.AcquireAsync(ct))
+            {
+                if (NetworkNamespace.Exists(nsName, context.NetnsRunDirectory))
+                {
+                    NetworkNamespace.Delete(nsName, context.NetnsRunDirectory); // a leftover of a crash
+                }
+                NetworkNamespace.Create(nsName, context.NetnsRunDirectory).Dispose();
+                nsCreated = true;
+                foreach (var e in created)
+                {
+                    Plumb(e);
+                }
+            }
+            SandboxFiles.Write(context.SandboxDirectory(record.Name), record, created);
+            if (request.Command.Count > 0)
+            {
+                using var ns = NetworkNamespace.OpenPath(record.NetworkNamespace);
+                var pid = SandboxProcess.Start(ns, request.Command, request.Hostname, request.Environment, context.LogPath(record.Name));
+                record = record with { Pid = pid };
+                await sandboxes.UpdateAsync(record, ct);
+            }
+            log.LogInformation("sandbox {Name} created with {Count} endpoint(s)", record.Name, created.Count);
+            return record;
+        }
+        catch
+        {
+            await RollBackAsync(record, created, nsCreated);
+            throw;
+        }
+    }
+
+    private async Task RollBackAsync(SandboxRecord record, List<EndpointRecord> created, bool nsCreated)
+    {
+        // Undo with a fresh token: the caller's may be what was cancelled.
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        try
+        {
+            if (record.Pid is { } pid)
+            {
+                SandboxProcess.Kill(pid, record.NetworkNamespace);
+            }
+            foreach (var e in created)
+            {
+                await endpoints.RemoveAsync(e, cts.Token);
+            }
+            if (nsCreated)
+            {
+                NetworkNamespace.Delete(Path.GetFileName(record.NetworkNamespace), context.NetnsRunDirectory);
+            }
+            await sandboxes.RemoveAsync(record.Name, record.Id, cts.Token);
+            SandboxFiles.Delete(context.SandboxDirectory(record.Name));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            log.LogError(e, "rolling back sandbox {Name} failed; the reconciler will remove what is left", record.Name);
+        }
+    }
+
+    /// <summary>Builds one endpoint in the kernel; the caller holds the kernel lock.</summary>
+    private void Plumb(EndpointRecord endpoint)
+    {
+        var snapshot = view.Current;
+        var network = snapshot.NetworkById(endpoint.NetworkId) ?? throw ClusterErrors.NetworkNotFound(endpoint.NetworkName);
+        switch (network.Driver)
+        {
+            case NetworkDriver.Overlay:
+                overlay.Apply(DesiredState.PlanFor(snapshot, network, HostId, context.Underlay.Mtu));
+                break;
+            case NetworkDriver.Null:
+                break; // loopback only
+            default:
+                throw new WeftValidationException(ErrorCodes.InvalidNetwork,
+                    $"network '{network.Name}' uses the {network.Driver.ToName()} driver, which sandboxes cannot join yet; use an overlay network");
+        }
+    }
+
+    public async Task<SandboxRecord> ConnectAsync(string networkName, ConnectRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        await view.RefreshAsync(ct);
+        var record = RequireLocalSandbox(request.Sandbox);
+        RequireNetwork(networkName);
+        var current = view.Current.EndpointsOfSandbox(record.Id).ToList();
+        if (current.Any(e => e.NetworkName == networkName))
+        {
+            throw new WeftValidationException(ClusterErrors.Duplicate, $"sandbox '{record.Name}' is already connected to network '{networkName}'");
+        }
+        var next = current.Count == 0 ? 0 : current.Max(e => DesiredState.InterfaceIndex(e.InterfaceName)) + 1;
+        var endpoint = await endpoints.CreateAsync(EndpointSpecFor(record, new SandboxNetworkSpec(networkName, request.Ip, request.Aliases), KernelNames.SandboxInterfaceName(next)), ct);
+        try
+        {
+            await view.RefreshAsync(ct);
+            using (await kernelLock.AcquireAsync(ct))
+            {
+                Plumb(endpoint);
+            }
+        }
+        catch
+        {
+            await endpoints.RemoveAsync(endpoint, CancellationToken.None);
+            throw;
+        }
+        SandboxFiles.Write(context.SandboxDirectory(record.Name), record, [.. view.Current.EndpointsOfSandbox(record.Id)]);
+        return record;
+    }
+
+    public async Task<SandboxRecord> DisconnectAsync(string networkName, ConnectRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        await view.RefreshAsync(ct);
+        var record = RequireLocalSandbox(request.Sandbox);
+        var endpoint = view.Current.EndpointsOfSandbox(record.Id).FirstOrDefault(e => e.NetworkName == networkName)
+            ?? throw new WeftValidationException(ClusterErrors.NotFound, $"sandbox '{record.Name}' is not connected to network '{networkName}'");
+        await endpoints.RemoveAsync(endpoint, ct);
+        await view.RefreshAsync(ct);
+        using (await kernelLock.AcquireAsync(ct))
+        {
+            if (view.Current.NetworkById(endpoint.NetworkId) is { Driver: NetworkDriver.Overlay } network)
+            {
+                overlay.Detach(network, endpoint.Id);
+            }
+        }
+        return record;
+    }
+
+    public async Task RemoveAsync(string name, bool force, CancellationToken ct)
+    {
+        await view.RefreshAsync(ct);
+        var record = RequireLocalSandbox(name);
+        if (record.Pid is { } pid && SandboxProcess.IsRunningIn(pid, record.NetworkNamespace))
+        {
+            if (!force)
+            {
+                throw new WeftValidationException(ClusterErrors.InUse, $"sandbox '{name}' is running (pid {pid}); stop it first or force the removal");
+            }
+            SandboxProcess.Kill(pid, record.NetworkNamespace);
+        }
+        var mine = view.Current.EndpointsOfSandbox(record.Id).ToList();
+        foreach (var e in mine)
+        {
+            await endpoints.RemoveAsync(e, ct);
+        }
+        await sandboxes.RemoveAsync(record.Name, record.Id, ct);
+        await view.RefreshAsync(ct);
+        using (await kernelLock.AcquireAsync(ct))
+        {
+            foreach (var e in mine)
+            {
+                if (view.Current.NetworkById(e.NetworkId) is { Driver: NetworkDriver.Overlay } network)
+                {
+                    overlay.Detach(network, e.Id);
+                }
+            }
+            var nsName = Path.GetFileName(record.NetworkNamespace);
+            if (NetworkNamespace.Exists(nsName, context.NetnsRunDirectory))
+            {
+                NetworkNamespace.Delete(nsName, context.NetnsRunDirectory);
+            }
+        }
+        SandboxFiles.Delete(context.SandboxDirectory(record.Name));
+        log.LogInformation("sandbox {Name} removed", name);
+    }
+
+    /// <summary>"running", "exited" (its process ended) or "created" (it never had one).</summary>
+    public static string StateOf(SandboxRecord record, string hostId)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (record.HostId != hostId)
+        {
+            return record.Pid is null ? "created" : "remote";
+        }
+        return record.Pid is not { } pid ? "created" : SandboxProcess.IsRunningIn(pid, record.NetworkNamespace) ? "running" : "exited";
+    }
+
+    private EndpointSpec EndpointSpecFor(SandboxRecord record, SandboxNetworkSpec network, string interfaceName) => new()
+    {
+        NetworkName = network.Network,
+        SandboxId = record.Id,
+        HostId = HostId,
+        InterfaceName = interfaceName,
+        ContainerName = record.Name,
+        Hostname = record.Hostname,
+        Aliases = network.Aliases ?? [],
+        Address = network.Ip is null ? null : IpAddressText.Parse(network.Ip),
+    };
+
+    private NetworkRecord RequireNetwork(string name) =>
+        view.Current.Networks.TryGetValue(name, out var n) ? n : throw ClusterErrors.NetworkNotFound(name);
+
+    private SandboxRecord RequireLocalSandbox(string name)
+    {
+        var record = view.Current.Sandboxes.TryGetValue(name, out var s) ? s : throw ClusterErrors.SandboxNotFound(name);
+        if (record.HostId != HostId)
+        {
+            throw new WeftValidationException(ApiErrorCodes.BadRequest, $"sandbox '{name}' runs on host {view.Current.HostName(record.HostId)}; manage it there");
+        }
+        return record;
+    }
+
+    private static (string Name, IPAddress Address) ParseExtraHost(string entry)
+    {
+        var colon = entry.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || colon == entry.Length - 1)
+        {
+            throw new WeftValidationException(ErrorCodes.InvalidAddress, $"--add-host '{entry}' must be NAME:IP");
+        }
+        var name = entry[..colon];
+        NameRules.ValidateAlias(name);
+        return (name, IpAddressText.Parse(entry[(colon + 1)..]));
+    }
+}
