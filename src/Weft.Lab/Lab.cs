@@ -1,0 +1,278 @@
+using System.Diagnostics;
+using Weft.Api;
+using Weft.Core.Addressing;
+using Weft.Linux.Namespaces;
+
+namespace Weft.Lab;
+
+/// <summary>
+/// `weft lab up/down/status/exec`: a cluster of simulated hosts on one machine. Each host is a network
+/// namespace with eth0 on the lab's underlay and its own agent process, state and run directories.
+/// </summary>
+public static class Lab
+{
+    /// <summary>Builds the lab and starts its agents; on any failure (or cancellation) removes everything it made.</summary>
+    public static async Task<LabState> UpAsync(LabOptions options, Action<string> progress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(progress);
+        Validate(options);
+        var existing = LabState.Load(options.BaseDirectory, options.Name);
+        if (existing is not null)
+        {
+            if (existing.Hosts.Any(h => h.AgentPid is { } pid && LabProcesses.IsAlive(pid)))
+            {
+                throw new LabException($"lab '{options.Name}' is already running ({existing.Hosts.Count} hosts); run `weft lab down{NameFlag(options.Name)}` first");
+            }
+            progress($"removing the remains of an earlier lab '{options.Name}' whose agents are gone");
+            Down(options.BaseDirectory, options.Name, _ => { });
+        }
+
+        var directory = Path.Combine(options.BaseDirectory, options.Name);
+        var topology = new LabTopology(options, directory);
+        var hosts = new List<LabHost>();
+        var state = new LabState
+        {
+            Name = options.Name,
+            Directory = directory,
+            StoreKind = options.Store == LabStore.Etcd ? "etcd" : "embedded",
+            StoreUrl = options.Store == LabStore.Etcd ? $"etcd://{topology.StoreAddress}:2379" : $"sqlite://{Path.Combine(directory, "store.db")}",
+            Routed = options.Routed,
+            Mtu = options.Mtu,
+            InfrastructureNamespaces = topology.InfrastructureNamespaces,
+            CreatedAt = DateTimeOffset.UtcNow,
+        };
+        Directory.CreateDirectory(directory);
+        state.Save(); // saved first, so that `down` finds a lab even if `up` dies halfway
+        try
+        {
+            progress($"underlay: {topology.Describe()}, MTU {options.Mtu}");
+            topology.BuildInfrastructure();
+            state = state with { Hosts = hosts };
+            for (var i = 1; i <= options.Hosts; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var name = options.HostName(i);
+                var ns = $"{options.Name}-{name}";
+                var address = topology.BuildHost(i, ns);
+                var hostDir = Path.Combine(directory, name);
+                Directory.CreateDirectory(hostDir);
+                hosts.Add(new LabHost(name, ns, address.ToString(), hostDir, null));
+                state = state with { Hosts = [.. hosts] };
+                state.Save();
+            }
+            progress($"{options.Hosts} hosts: {string.Join(", ", hosts.Select(h => $"{h.Name} {h.Address}"))}");
+
+            if (options.Store == LabStore.Etcd)
+            {
+                state = state with { StorePid = StartEtcd(topology, directory), StoreNamespace = topology.StoreNamespace };
+                state.Save();
+                progress($"etcd on {topology.StoreAddress}:2379 in {topology.StoreNamespace}");
+            }
+            else
+            {
+                progress($"embedded store {state.StoreUrl}");
+            }
+
+            for (var i = 0; i < hosts.Count; i++)
+            {
+                var h = hosts[i];
+                using var ns = NetworkNamespace.Open(h.Namespace);
+                var pid = LabProcesses.StartDetached(ns, AgentCommand(options, state, h), h.LogPath);
+                hosts[i] = h with { AgentPid = pid };
+                state = state with { Hosts = [.. hosts] };
+                state.Save();
+            }
+            progress("agents started; waiting until each one answers and reaches the store");
+            foreach (var h in hosts)
+            {
+                await WaitHealthyAsync(h, ct);
+            }
+            progress($"lab '{options.Name}' is up");
+            return state;
+        }
+        catch
+        {
+            Down(options.BaseDirectory, options.Name, _ => { });
+            throw;
+        }
+    }
+
+    private static void Validate(LabOptions o)
+    {
+        if (o.Hosts is < 1 or > 100)
+        {
+            throw new LabException($"--hosts {o.Hosts}: a lab has 1 to 100 hosts");
+        }
+        var benchmarking = IpNetwork.Parse("198.18.0.0/15");
+        if (o.Underlay.PrefixLength != 24 || !benchmarking.Contains(o.Underlay) || (o.Routed && !benchmarking.Contains(o.Underlay.AddressAt(255u))))
+        {
+            throw new LabException($"--underlay {o.Underlay}: a lab underlay is a /24 inside 198.18.0.0/15 (the benchmarking range; routed labs use it and the next /24)");
+        }
+        if (o.Mtu is < 1280 or > 65535)
+        {
+            throw new LabException($"--mtu {o.Mtu}: the underlay MTU must be 1280..65535");
+        }
+        if (o.WeftCommand.Count == 0)
+        {
+            throw new LabException("the lab needs the weft executable to start agents");
+        }
+        Core.Naming.NameRules.ValidateNetworkName(o.Name);
+        if (o.Name.Length > 20)
+        {
+            throw new LabException($"--name {o.Name}: at most 20 characters, since host names embed it");
+        }
+    }
+
+    private static IReadOnlyList<string> AgentCommand(LabOptions o, LabState state, LabHost h) =>
+    [
+        .. o.WeftCommand, "agent",
+        "--store", state.StoreUrl,
+        "--advertise-addr", h.Address,
+        "--name", h.Name,
+        "--state-dir", Path.Combine(h.Directory, "state"),
+        "--run-dir", Path.Combine(h.Directory, "run"),
+    ];
+
+    private static int StartEtcd(LabTopology topology, string directory)
+    {
+        using var ns = NetworkNamespace.Open(topology.StoreNamespace);
+        var url = $"http://{topology.StoreAddress}:2379";
+        return LabProcesses.StartDetached(ns,
+        [
+            "etcd", "--name", "lab", "--data-dir", Path.Combine(directory, "etcd"),
+            "--listen-client-urls", url, "--advertise-client-urls", url,
+            "--listen-peer-urls", "http://127.0.0.1:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380",
+            "--initial-cluster", "lab=http://127.0.0.1:2380",
+        ], Path.Combine(directory, "etcd.log"));
+    }
+
+    private static async Task WaitHealthyAsync(LabHost host, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        string? last = null;
+        while (deadline.Elapsed < TimeSpan.FromSeconds(45))
+        {
+            ct.ThrowIfCancellationRequested();
+            if (host.AgentPid is { } pid && !LabProcesses.IsAlive(pid))
+            {
+                throw new LabException($"the agent of {host.Name} exited; its log {host.LogPath} ends with: {Tail(host.LogPath)}");
+            }
+            try
+            {
+                using var client = new WeftApiClient(host.SocketPath, TimeSpan.FromSeconds(2));
+                var status = await client.StatusAsync(ct);
+                if (status.StoreReachable && status.Incarnation > 0)
+                {
+                    return;
+                }
+                last = status.StoreError ?? "not registered yet";
+            }
+            catch (WeftApiException e)
+            {
+                last = e.Message;
+            }
+            await Task.Delay(100, ct);
+        }
+        throw new LabException($"the agent of {host.Name} did not become ready in 45 s ({last}); see {host.LogPath}");
+    }
+
+    private static string Tail(string path)
+    {
+        try
+        {
+            return string.Join(" | ", File.ReadLines(path).TakeLast(3));
+        }
+        catch (IOException)
+        {
+            return "(no log)";
+        }
+    }
+
+    /// <summary>
+    /// Removes the lab: every process in its namespaces (agents, etcd, sandboxes), the namespaces the agents
+    /// made for its hosts, the hosts, the underlay, and its directory. Idempotent, and works without the state
+    /// file, by names alone, after a crash.
+    /// </summary>
+    public static int Down(string baseDirectory, string name, Action<string> progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        var state = LabState.Load(baseDirectory, name);
+        var prefix = name + "-";
+        var hostNames = state?.Hosts.Select(h => h.Name).ToHashSet(StringComparer.Ordinal) ?? [];
+        var all = NetworkNamespace.List();
+        bool IsHostName(string h) => hostNames.Contains(h) || (name == LabOptions.DefaultName ? IsNumbered(h, "host") : IsNumbered(h, name + "h"));
+        // Namespaces the agents created carry the host's name: weft-<host>_<net>, weftsb-<host>_<sandbox>.
+        var agentMade = all.Where(n =>
+            (Core.Naming.KernelNames.TryParseNetworkNamespaceName(n, out var h1, out _) && IsHostName(h1))
+            || (Core.Naming.KernelNames.TryParseSandboxNamespaceName(n, out var h2, out _) && IsHostName(h2))).ToList();
+        var own = all.Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        var namespaces = agentMade.Concat(own).ToList();
+
+        var pids = LabProcesses.InNamespaces(namespaces).ToList();
+        if (state is not null)
+        {
+            pids.AddRange(state.Hosts.Select(h => h.AgentPid).OfType<int>().Where(LabProcesses.IsAlive));
+            if (state.StorePid is { } sp && LabProcesses.IsAlive(sp))
+            {
+                pids.Add(sp);
+            }
+        }
+        if (pids.Count > 0)
+        {
+            progress($"stopping {pids.Distinct().Count()} process(es)");
+            LabProcesses.Kill(pids);
+        }
+        // Sandboxes and overlays first, then hosts, then the switches and router.
+        foreach (var ns in agentMade.Concat(own.OrderBy(n => state?.InfrastructureNamespaces.Contains(n) == true ? 1 : 0)))
+        {
+            if (NetworkNamespace.Exists(ns))
+            {
+                NetworkNamespace.Delete(ns);
+            }
+        }
+        var directory = Path.Combine(baseDirectory, name);
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        progress(namespaces.Count == 0 && state is null ? $"no lab named '{name}'" : $"lab '{name}' removed ({namespaces.Count} namespaces)");
+        return namespaces.Count;
+    }
+
+    private static bool IsNumbered(string value, string prefix) =>
+        value.StartsWith(prefix, StringComparison.Ordinal) && value.Length > prefix.Length && value.AsSpan(prefix.Length).ContainsAnyExceptInRange('0', '9') == false;
+
+    /// <summary>Runs a command inside a lab host, with that host's agent as the CLI's target; returns its exit code.</summary>
+    public static int Exec(LabState state, string hostName, IReadOnlyList<string> command, IReadOnlyList<string> weftCommand)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(weftCommand);
+        var host = state.Host(hostName);
+        if (command.Count == 0)
+        {
+            throw new LabException("nothing to run: give a command after --");
+        }
+        // `weft` inside a lab host means this very weft, wherever it is installed.
+        var argv = command[0] == "weft" ? [.. weftCommand, .. command.Skip(1)] : command.ToList();
+        var psi = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
+        foreach (var a in argv.Skip(1))
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.Environment[WeftApiClient.SocketEnvironmentVariable] = host.SocketPath;
+        psi.Environment["WEFT_LAB_HOST"] = host.Name;
+        if (Path.IsPathRooted(weftCommand[0]) && Path.GetFileName(weftCommand[0]) == "weft")
+        {
+            // So that a shell in the host finds this weft first.
+            psi.Environment["PATH"] = $"{Path.GetDirectoryName(weftCommand[0])}:{Environment.GetEnvironmentVariable("PATH")}";
+        }
+        using var ns = NetworkNamespace.Open(host.Namespace);
+        using var process = ns.StartProcess(psi);
+        process.WaitForExit();
+        return process.ExitCode;
+    }
+
+    private static string NameFlag(string name) => name == LabOptions.DefaultName ? "" : $" --name {name}";
+}

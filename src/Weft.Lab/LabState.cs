@@ -1,0 +1,56 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Weft.Lab;
+
+/// <summary>One simulated host of a running lab.</summary>
+public sealed record LabHost(string Name, string Namespace, string Address, string Directory, int? AgentPid)
+{
+    public string SocketPath => Path.Combine(Directory, "run", "weft.sock");
+
+    public string LogPath => Path.Combine(Directory, "agent.log");
+}
+
+/// <summary>What a running lab consists of; written at `up`, read by every other lab command.</summary>
+public sealed record LabState
+{
+    public required string Name { get; init; }
+    public required string Directory { get; init; }
+    public required string StoreKind { get; init; }
+    public required string StoreUrl { get; init; }
+    public int? StorePid { get; init; }
+    public string? StoreNamespace { get; init; }
+    public bool Routed { get; init; }
+    public int Mtu { get; init; }
+    public IReadOnlyList<LabHost> Hosts { get; init; } = [];
+    /// <summary>Namespaces of the topology itself (underlay switches, router), not the hosts.</summary>
+    public IReadOnlyList<string> InfrastructureNamespaces { get; init; } = [];
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public static string PathFor(string baseDirectory, string name) => Path.Combine(baseDirectory, name, "lab.json");
+
+    public static LabState? Load(string baseDirectory, string name)
+    {
+        var path = PathFor(baseDirectory, name);
+        return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllText(path), LabJsonContext.Default.LabState) : null;
+    }
+
+    public void Save()
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        var path = Path.Combine(Directory, "lab.json");
+        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(this, LabJsonContext.Default.LabState));
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    public LabHost Host(string name) =>
+        Hosts.FirstOrDefault(h => h.Name == name)
+        ?? throw new LabException($"lab '{Name}' has no host '{name}' (hosts: {string.Join(", ", Hosts.Select(h => h.Name))})");
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
+[JsonSerializable(typeof(LabState))]
+internal sealed partial class LabJsonContext : JsonSerializerContext;
+
+/// <summary>A lab command could not do what was asked; the message says why and what to do.</summary>
+public sealed class LabException(string message) : Exception(message);

@@ -1,3 +1,0 @@
-namespace Weft.Linux;
-
-internal static class AssemblyMarker;

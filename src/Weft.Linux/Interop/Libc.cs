@@ -1,0 +1,108 @@
+using System.Runtime.InteropServices;
+
+namespace Weft.Linux.Interop;
+
+/// <summary>
+/// The few libc entry points Weft needs. Every call sets errno, which callers read through
+/// <see cref="Marshal.GetLastPInvokeError"/> and turn into a <see cref="KernelException"/>.
+/// </summary>
+internal static unsafe partial class Libc
+{
+    // "libc" resolves to the linker script on glibc systems; the versioned soname is the real library.
+    private const string Lib = "libc.so.6";
+
+    internal const int AF_UNSPEC = 0;
+    internal const int AF_INET = 2;
+    internal const int AF_BRIDGE = 7;
+    internal const int AF_INET6 = 10;
+    internal const int AF_NETLINK = 16;
+
+    internal const int SOCK_RAW = 3;
+    internal const int SOCK_CLOEXEC = 0x80000;
+
+    internal const int SOL_SOCKET = 1;
+    internal const int SO_SNDBUF = 7;
+    internal const int SO_RCVBUF = 8;
+    internal const int SO_SNDBUFFORCE = 32;
+    internal const int SO_RCVBUFFORCE = 33;
+
+    internal const int MSG_PEEK = 0x02;
+    internal const int MSG_TRUNC = 0x20;
+    internal const int MSG_DONTWAIT = 0x40;
+
+    internal const int O_RDONLY = 0;
+    internal const int O_CREAT = 0x40;
+    internal const int O_EXCL = 0x80;
+    internal const int O_CLOEXEC = 0x80000;
+
+    internal const int CLONE_NEWNET = 0x40000000;
+
+    internal const ulong MS_BIND = 0x1000;
+    internal const ulong MS_REC = 0x4000;
+    internal const ulong MS_SHARED = 1 << 20;
+    internal const int MNT_DETACH = 2;
+
+    internal const short POLLIN = 1;
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct SockaddrNl
+    {
+        public ushort Family;
+        public ushort Pad;
+        public uint PortId;
+        public uint Groups;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport(Lib, EntryPoint = "socket", SetLastError = true)]
+    internal static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport(Lib, EntryPoint = "bind", SetLastError = true)]
+    internal static partial int Bind(SafeHandle fd, SockaddrNl* address, int length);
+
+    [LibraryImport(Lib, EntryPoint = "getsockname", SetLastError = true)]
+    internal static partial int GetSockName(SafeHandle fd, SockaddrNl* address, int* length);
+
+    [LibraryImport(Lib, EntryPoint = "setsockopt", SetLastError = true)]
+    internal static partial int SetSockOpt(SafeHandle fd, int level, int name, void* value, int length);
+
+    [LibraryImport(Lib, EntryPoint = "send", SetLastError = true)]
+    internal static partial nint Send(SafeHandle fd, byte* buffer, nint length, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "recv", SetLastError = true)]
+    internal static partial nint Recv(SafeHandle fd, byte* buffer, nint length, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
+    internal static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
+
+    [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
+    internal static partial int Close(int fd);
+
+    [LibraryImport(Lib, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Open(string path, int flags, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "unshare", SetLastError = true)]
+    internal static partial int Unshare(int flags);
+
+    [LibraryImport(Lib, EntryPoint = "setns", SetLastError = true)]
+    internal static partial int SetNs(SafeHandle fd, int nsType);
+
+    [LibraryImport(Lib, EntryPoint = "gettid")]
+    internal static partial int GetTid();
+
+    [LibraryImport(Lib, EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Mount(string source, string target, string fsType, ulong flags, nint data);
+
+    [LibraryImport(Lib, EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Umount2(string target, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Unlink(string path);
+}

@@ -1,0 +1,154 @@
+using System.Runtime.InteropServices;
+using Weft.Linux.Interop;
+
+namespace Weft.Linux.Netlink;
+
+/// <summary>
+/// An AF_NETLINK socket. It belongs to the network namespace of the thread that created it, for its
+/// whole life, whichever thread later uses it; that is what makes a handle "bound" to a namespace.
+/// </summary>
+internal sealed unsafe class NetlinkSocket : IDisposable
+{
+    private NetlinkSocket(FileDescriptorHandle handle, uint portId)
+    {
+        Handle = handle;
+        PortId = portId;
+    }
+
+    public FileDescriptorHandle Handle { get; }
+
+    /// <summary>The address the kernel gave us; replies and acks carry it.</summary>
+    public uint PortId { get; }
+
+    public static NetlinkSocket Open(int receiveBufferBytes)
+    {
+        var fd = Libc.Socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, Nl.NETLINK_ROUTE);
+        if (fd < 0)
+        {
+            throw KernelException.FromLastError("open", "netlink socket");
+        }
+
+        var handle = new FileDescriptorHandle(fd);
+        try
+        {
+            var address = new Libc.SockaddrNl { Family = Libc.AF_NETLINK };
+            if (Libc.Bind(handle, &address, sizeof(Libc.SockaddrNl)) != 0)
+            {
+                throw KernelException.FromLastError("bind", "netlink socket");
+            }
+
+            var length = sizeof(Libc.SockaddrNl);
+            if (Libc.GetSockName(handle, &address, &length) != 0)
+            {
+                throw KernelException.FromLastError("getsockname", "netlink socket");
+            }
+
+            var socket = new NetlinkSocket(handle, address.PortId);
+
+            // Extended acks carry the kernel's reason in words; capped acks do not echo our request back,
+            // which keeps the receive queue small when thousands of requests are pipelined.
+            socket.TrySetOption(Nl.SOL_NETLINK, Nl.NETLINK_EXT_ACK, 1);
+            socket.TrySetOption(Nl.SOL_NETLINK, Nl.NETLINK_CAP_ACK, 1);
+
+            // FORCE ignores rmem_max and needs CAP_NET_ADMIN; fall back to the capped request without it.
+            if (!socket.TrySetOption(Libc.SOL_SOCKET, Libc.SO_RCVBUFFORCE, receiveBufferBytes))
+            {
+                socket.TrySetOption(Libc.SOL_SOCKET, Libc.SO_RCVBUF, receiveBufferBytes);
+            }
+
+            if (!socket.TrySetOption(Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, 1 << 20))
+            {
+                socket.TrySetOption(Libc.SOL_SOCKET, Libc.SO_SNDBUF, 1 << 20);
+            }
+
+            return socket;
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    public bool TrySetOption(int level, int name, int value) =>
+        Libc.SetSockOpt(Handle, level, name, &value, sizeof(int)) == 0;
+
+    public void JoinGroup(uint group)
+    {
+        var value = (int)group;
+        if (Libc.SetSockOpt(Handle, Nl.SOL_NETLINK, Nl.NETLINK_ADD_MEMBERSHIP, &value, sizeof(int)) != 0)
+        {
+            throw KernelException.FromLastError("join netlink group", group.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    public void Send(ReadOnlySpan<byte> data, string operation, string objectName)
+    {
+        fixed (byte* p = data)
+        {
+            while (true)
+            {
+                var sent = Libc.Send(Handle, p, data.Length, 0);
+                if (sent >= 0)
+                {
+                    return;
+                }
+
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != Errno.EINTR)
+                {
+                    throw new NetlinkException(errno, operation, objectName);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Receives one datagram. Returns its full length, which exceeds the buffer when it was truncated
+    /// (MSG_TRUNC), or -1 with <paramref name="errno"/> set (EAGAIN when non-blocking and empty).
+    /// </summary>
+    public int Receive(Span<byte> buffer, bool blocking, out int errno)
+    {
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                var flags = Libc.MSG_TRUNC | (blocking ? 0 : Libc.MSG_DONTWAIT);
+                var received = Libc.Recv(Handle, p, buffer.Length, flags);
+                if (received >= 0)
+                {
+                    errno = 0;
+                    return (int)received;
+                }
+
+                errno = Marshal.GetLastPInvokeError();
+                if (errno != Errno.EINTR)
+                {
+                    return -1;
+                }
+            }
+        }
+    }
+
+    /// <summary>Waits up to <paramref name="timeoutMs"/> for data; false on timeout.</summary>
+    public bool WaitReadable(int timeoutMs)
+    {
+        var added = false;
+        Handle.DangerousAddRef(ref added);
+        try
+        {
+            var pfd = new Libc.PollFd { Fd = Handle.Value, Events = Libc.POLLIN };
+            var ready = Libc.Poll(&pfd, 1, timeoutMs);
+            return ready > 0;
+        }
+        finally
+        {
+            if (added)
+            {
+                Handle.DangerousRelease();
+            }
+        }
+    }
+
+    public void Dispose() => Handle.Dispose();
+}

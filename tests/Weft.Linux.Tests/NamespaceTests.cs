@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using Weft.Linux.Interop;
+using Weft.Linux.Links;
+using Weft.Linux.Namespaces;
+
+namespace Weft.Linux.Tests;
+
+public sealed class NamespaceTests : IDisposable
+{
+    private readonly Sandbox _sandbox = new();
+
+    public void Dispose() => _sandbox.Dispose();
+
+    [Fact]
+    public void Create_list_open_and_delete_a_named_namespace_like_ip_netns()
+    {
+        var name = Sandbox.UniqueName("ns");
+        using (var ns = NetworkNamespace.Create(name))
+        {
+            Assert.Equal(name, ns.Name);
+            Assert.Equal($"/run/netns/{name}", ns.Path);
+            Assert.Contains(name, NetworkNamespace.List());
+            Assert.True(NetworkNamespace.Exists(name));
+            // A bind mount of an nsfs inode, as `ip netns add` leaves it.
+            Assert.Contains(File.ReadAllLines("/proc/self/mountinfo"), line => line.Contains($" /run/netns/{name} ", StringComparison.Ordinal) && line.Contains(" nsfs ", StringComparison.Ordinal));
+
+            using var reopened = NetworkNamespace.Open(name);
+            Assert.Equal(ns.Run(NetnsId), reopened.Run(NetnsId));
+        }
+
+        NetworkNamespace.Delete(name);
+        Assert.DoesNotContain(name, NetworkNamespace.List());
+        Assert.False(File.Exists($"/run/netns/{name}"));
+        Assert.DoesNotContain(File.ReadAllLines("/proc/self/mountinfo"), line => line.Contains($"/run/netns/{name} ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Work_runs_inside_on_a_dedicated_thread_and_the_caller_never_moves()
+    {
+        var a = _sandbox.CreateNamespace("ra");
+        var b = _sandbox.CreateNamespace("rb");
+        var caller = NetnsId();
+        var callerThread = Environment.CurrentManagedThreadId;
+
+        var (insideA, threadA) = a.Run(() => (NetnsId(), Environment.CurrentManagedThreadId));
+        var insideB = await b.RunAsync(NetnsId);
+        Assert.NotEqual(caller, insideA);
+        Assert.NotEqual(caller, insideB);
+        Assert.NotEqual(insideA, insideB);
+        Assert.NotEqual(callerThread, threadA);
+        Assert.Equal(caller, NetnsId());
+
+        // Thread-pool threads stay in the host namespace, however much work ran inside others.
+        var pool = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(NetnsId)));
+        Assert.All(pool, id => Assert.Equal(caller, id));
+
+        // Exceptions come back to the caller with their type.
+        Assert.Throws<InvalidOperationException>(() => a.Run<int>(() => throw new InvalidOperationException("inside")));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => a.RunAsync<int>(() => throw new InvalidOperationException("inside")));
+    }
+
+    [Fact]
+    public void A_started_process_runs_inside_the_namespace()
+    {
+        var ns = _sandbox.CreateNamespace("pr");
+        var inside = ns.Run(NetnsId);
+        using var process = ns.StartProcess(new ProcessStartInfo("readlink", ["/proc/self/ns/net"]) { RedirectStandardOutput = true });
+        var output = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        Assert.Equal(0, process.ExitCode);
+        Assert.Equal(inside, output);
+        Assert.NotEqual(NetnsId(), output);
+    }
+
+    [Fact]
+    public void A_handle_stays_bound_to_the_namespace_it_was_opened_in()
+    {
+        var (a, nlA) = _sandbox.CreateNamespaceWithHandle("ha");
+        var (_, nlB) = _sandbox.CreateNamespaceWithHandle("hb");
+        nlA.AddLink(new Bridge { Name = "only-in-a" });
+        Assert.NotNull(nlA.FindLink("only-in-a"));
+        Assert.Null(nlB.FindLink("only-in-a"));
+        using var fromOtherThread = a.Run(() => NetlinkHandle.Open());
+        Assert.NotNull(fromOtherThread.FindLink("only-in-a"));
+    }
+
+    [Fact]
+    public void Sysctls_are_written_and_read_per_namespace()
+    {
+        var (ns, nl) = _sandbox.CreateNamespaceWithHandle("sy");
+        nl.AddLink(new Bridge { Name = "d0" });
+        var hostForwarding = File.ReadAllText("/proc/sys/net/ipv4/ip_forward").Trim();
+
+        Assert.Equal("0", ns.ReadSysctl("net.ipv4.ip_forward"));
+        ns.WriteSysctl("net.ipv4.ip_forward", "1");
+        Assert.Equal("1", ns.ReadSysctl("net.ipv4.ip_forward"));
+        ns.WriteSysctl("net/ipv4/conf/d0/proxy_arp", "1");
+        Assert.Equal("1", ns.ReadSysctl("net.ipv4.conf.d0.proxy_arp"));
+        Assert.Equal(hostForwarding, File.ReadAllText("/proc/sys/net/ipv4/ip_forward").Trim());
+
+        var missing = Assert.Throws<KernelException>(() => ns.ReadSysctl("net.ipv4.conf.nosuch0.proxy_arp"));
+        Assert.Equal(Errno.ENOENT, missing.Errno);
+        Assert.Equal("net.ipv4.conf.nosuch0.proxy_arp", missing.ObjectName);
+        Assert.Throws<ArgumentException>(() => ns.ReadSysctl("net/../../etc/passwd"));
+    }
+
+    [Fact]
+    public void A_namespace_can_live_under_another_run_directory()
+    {
+        var directory = Path.Combine("/run", Sandbox.UniqueName("dir"));
+        var name = Sandbox.UniqueName("nd");
+        try
+        {
+            using (var ns = NetworkNamespace.Create(name, directory))
+            {
+                Assert.Equal(Path.Combine(directory, name), ns.Path);
+                Assert.Equal([name], NetworkNamespace.List(directory));
+                Assert.DoesNotContain(name, NetworkNamespace.List());
+            }
+
+            NetworkNamespace.Delete(name, directory);
+            Assert.Empty(NetworkNamespace.List(directory));
+        }
+        finally
+        {
+            if (NetworkNamespace.Exists(name, directory))
+            {
+                NetworkNamespace.Delete(name, directory);
+            }
+
+            // Creating made the directory a (shared) mount point, as iproute2 does with /run/netns.
+            using (var umount = Process.Start("umount", ["-l", directory]))
+            {
+                umount.WaitForExit();
+            }
+
+            Directory.Delete(directory);
+        }
+    }
+
+    /// <summary>The calling thread's namespace identity, "net:[inode]".</summary>
+    private static string NetnsId() => new FileInfo("/proc/thread-self/ns/net").LinkTarget ?? "";
+}
