@@ -56,7 +56,7 @@ public sealed class ClusterView
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
         var listing = await _store.ListAsync(ClusterKeys.Root, cancellationToken);
-        Publish(ClusterSnapshot.FromListing(listing), onlyIfNewer: true);
+        Publish(ClusterSnapshot.FromListing(listing));
         Loaded = true;
     }
 
@@ -69,7 +69,7 @@ public sealed class ClusterView
             {
                 var listing = await _store.ListAsync(ClusterKeys.Root, cancellationToken);
                 SetReachable(true, null);
-                Publish(ClusterSnapshot.FromListing(listing), onlyIfNewer: false);
+                Publish(ClusterSnapshot.FromListing(listing));
                 Loaded = true;
                 await FollowAsync(listing.Revision + 1, cancellationToken);
             }
@@ -77,8 +77,9 @@ public sealed class ClusterView
             {
                 return;
             }
-            catch (StoreException e)
+            catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
             {
+                // Whatever went wrong (store down, a malformed answer), keep the last view and try again.
                 SetReachable(false, e.Message);
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
@@ -138,11 +139,12 @@ public sealed class ClusterView
         }
     }
 
-    private void Publish(ClusterSnapshot snapshot, bool onlyIfNewer)
+    /// <summary>Publishes a listing unless a later one is already out: the view never steps back.</summary>
+    private void Publish(ClusterSnapshot snapshot)
     {
         lock (_gate)
         {
-            if (!onlyIfNewer || snapshot.Revision > _current.Revision)
+            if (snapshot.Revision >= _current.Revision)
             {
                 PublishLocked(snapshot);
             }

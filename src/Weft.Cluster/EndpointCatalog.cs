@@ -143,29 +143,51 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
     public async Task RemoveAsync(EndpointRecord endpoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        var ops = new List<TxnOp>
+        await RemoveAsync(endpoint, [], cancellationToken);
+    }
+
+    /// <summary>As the public overload, and only while every one of <paramref name="guards"/> holds (the reaper's "the host is still away").</summary>
+    /// <returns>False when a guard failed and nothing was removed.</returns>
+    internal async Task<bool> RemoveAsync(EndpointRecord endpoint, IReadOnlyList<Compare> guards, CancellationToken cancellationToken)
+    {
+        var key = ClusterKeys.Endpoint(endpoint.NetworkId, endpoint.Id);
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            TxnOp.Delete(ClusterKeys.Endpoint(endpoint.NetworkId, endpoint.Id)),
-            TxnOp.Put(ClusterKeys.EndpointsMeta(endpoint.NetworkId), "1"u8.ToArray()),
-        };
-        var compares = new List<Compare>();
-        if (endpoint.Address is { } address)
-        {
-            var ipKey = ClusterKeys.Address(endpoint.NetworkId, address);
-            var allocation = await store.GetAsync(ipKey, cancellationToken);
-            // Free the address only if this endpoint still holds it.
-            if (allocation is not null && RecordCodec.Allocation(allocation.Value)?.OwnerId == endpoint.Id)
+            // Act only while the endpoint still exists. Once it is gone (removed before, or with its network) there is
+            // nothing to give back, and writing the markers again would leave keys of a network that no longer exists.
+            var current = await store.GetAsync(key, cancellationToken);
+            if (current is null)
             {
-                compares.Add(Compare.ModRevisionIs(ipKey, allocation.ModRevision));
-                ops.Add(TxnOp.Delete(ipKey));
-                ops.Add(TxnOp.Put(ClusterKeys.ReleasedAddress(endpoint.NetworkId, address), RecordCodec.Encode(new ReleasedRecord(_clock.GetUtcNow()))));
+                return true;
             }
+            var compares = new List<Compare>(guards) { Compare.ModRevisionIs(key, current.ModRevision) };
+            var ops = new List<TxnOp>
+            {
+                TxnOp.Delete(key),
+                TxnOp.Put(ClusterKeys.EndpointsMeta(endpoint.NetworkId), "1"u8.ToArray()),
+            };
+            if ((RecordCodec.Endpoint(current.Value)?.Address ?? endpoint.Address) is { } address)
+            {
+                var ipKey = ClusterKeys.Address(endpoint.NetworkId, address);
+                var allocation = await store.GetAsync(ipKey, cancellationToken);
+                // Free the address only if this endpoint still holds it.
+                if (allocation is not null && RecordCodec.Allocation(allocation.Value)?.OwnerId == endpoint.Id)
+                {
+                    compares.Add(Compare.ModRevisionIs(ipKey, allocation.ModRevision));
+                    ops.Add(TxnOp.Delete(ipKey));
+                    ops.Add(TxnOp.Put(ClusterKeys.ReleasedAddress(endpoint.NetworkId, address), RecordCodec.Encode(new ReleasedRecord(_clock.GetUtcNow()))));
+                }
+            }
+            if ((await store.TxnAsync(new Txn([.. compares], [.. ops], []), cancellationToken)).Succeeded)
+            {
+                return true;
+            }
+            if (guards.Count > 0)
+            {
+                return false;
+            }
+            // The endpoint or its allocation changed in between: look again.
         }
-        var result = await store.TxnAsync(new Txn([.. compares], [.. ops], []), cancellationToken);
-        if (!result.Succeeded && await store.GetAsync(ClusterKeys.Endpoint(endpoint.NetworkId, endpoint.Id), cancellationToken) is not null)
-        {
-            // The allocation changed under us (a reaper freed it): remove the endpoint alone.
-            await store.DeleteAsync(ClusterKeys.Endpoint(endpoint.NetworkId, endpoint.Id), cancellationToken);
-        }
+        throw new WeftValidationException(ClusterErrors.Contention, $"endpoint {WeftIds.Short(endpoint.Id)} was not removed: it kept changing during {MaxAttempts} attempts");
     }
 }

@@ -17,46 +17,71 @@ public sealed class HostReaper(IClusterStore store, TimeSpan gracePeriod, TimePr
     public TimeSpan GracePeriod { get; } = gracePeriod;
 
     /// <summary>One pass over the hosts the snapshot knows. Returns how many hosts' allocations were freed.</summary>
+    /// <remarks>
+    /// The snapshot only says which hosts to look at; every decision is made again from the store, and every removal is
+    /// a transaction that holds only while the host is still away and its record unchanged. A host that registers again
+    /// at any moment, even between two removals, keeps whatever was not freed yet.
+    /// </remarks>
     public async Task<int> SweepAsync(ClusterSnapshot snapshot, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         var freed = 0;
         var now = _clock.GetUtcNow();
-        foreach (var info in snapshot.KnownHosts.Values.Where(h => !snapshot.IsAlive(h.Id)))
+        foreach (var id in snapshot.KnownHosts.Keys.Where(id => !snapshot.IsAlive(id)))
         {
-            var key = ClusterKeys.HostInfoOf(info.Id);
+            var key = ClusterKeys.HostInfoOf(id);
+            var kv = await store.GetAsync(key, cancellationToken);
+            if (kv is null || RecordCodec.HostInfo(kv.Value) is not { } info
+                || await store.GetAsync(ClusterKeys.Host(id), cancellationToken) is not null)
+            {
+                continue; // forgotten already, or alive again
+            }
+            Compare[] stillAway = [Compare.Absent(ClusterKeys.Host(id)), Compare.ModRevisionIs(key, kv.ModRevision)];
             if (info.DownSince is null)
             {
-                var kv = await store.GetAsync(key, cancellationToken);
-                if (kv is not null && RecordCodec.HostInfo(kv.Value) is { DownSince: null } current
-                    && await store.GetAsync(ClusterKeys.Host(info.Id), cancellationToken) is null)
-                {
-                    await store.TxnAsync(Txn.If(Compare.ModRevisionIs(key, kv.ModRevision))
-                        .Then(TxnOp.Put(key, RecordCodec.Encode(current with { DownSince = now }))), cancellationToken);
-                }
+                await store.TxnAsync(new Txn([.. stillAway], [TxnOp.Put(key, RecordCodec.Encode(info with { DownSince = now }))], []), cancellationToken);
                 continue;
             }
             if (now - info.DownSince.Value < GracePeriod)
             {
                 continue;
             }
-            foreach (var endpoint in snapshot.Endpoints.Values.Where(e => e.HostId == info.Id))
+            if (await FreeAsync(id, stillAway, cancellationToken))
             {
-                await _endpoints.RemoveAsync(endpoint, cancellationToken);
+                // Forget the host only if it did not come back meanwhile.
+                await store.TxnAsync(new Txn([.. stillAway], [TxnOp.Delete(key)], []), cancellationToken);
+                freed++;
             }
-            foreach (var sandbox in snapshot.Sandboxes.Values.Where(s => s.HostId == info.Id))
-            {
-                await _sandboxes.RemoveAsync(sandbox.Name, sandbox.Id, cancellationToken);
-            }
-            // Forget the host only if it did not come back meanwhile.
-            var latest = await store.GetAsync(key, cancellationToken);
-            if (latest is not null && RecordCodec.HostInfo(latest.Value)?.DownSince is not null)
-            {
-                await store.TxnAsync(Txn.If(Compare.ModRevisionIs(key, latest.ModRevision), Compare.Absent(ClusterKeys.Host(info.Id)))
-                    .Then(TxnOp.Delete(key)), cancellationToken);
-            }
-            freed++;
         }
         return freed;
+    }
+
+    /// <summary>
+    /// Removes the host's endpoints (freeing their addresses) and sandboxes, as listed in the store now rather than in a
+    /// snapshot that may miss some: once the host is forgotten nothing would free them. False when the host came back.
+    /// </summary>
+    private async Task<bool> FreeAsync(string hostId, Compare[] stillAway, CancellationToken cancellationToken)
+    {
+        var endpoints = (await store.ListAsync(ClusterKeys.Endpoints, cancellationToken)).Items
+            .Select(kv => RecordCodec.Endpoint(kv.Value))
+            .Where(e => e?.HostId == hostId);
+        foreach (var endpoint in endpoints)
+        {
+            if (!await _endpoints.RemoveAsync(endpoint!, stillAway, cancellationToken))
+            {
+                return false;
+            }
+        }
+        var sandboxes = (await store.ListAsync(ClusterKeys.Sandboxes, cancellationToken)).Items
+            .Select(kv => RecordCodec.Sandbox(kv.Value))
+            .Where(s => s?.HostId == hostId);
+        foreach (var sandbox in sandboxes)
+        {
+            if (!await _sandboxes.RemoveAsync(sandbox!.Name, sandbox.Id, stillAway, cancellationToken))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 }

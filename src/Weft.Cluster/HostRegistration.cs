@@ -20,8 +20,9 @@ public sealed class HostRegistration : IAsyncDisposable
     private readonly TimeSpan _ttl;
     private readonly TimeProvider _clock;
     private readonly CancellationTokenSource _stop = new();
-    private HeldLease? _lease;
+    private KeptLease? _lease;
     private Task _loop = Task.CompletedTask;
+    private int _stopped;
 
     public HostRegistration(IClusterStore store, HostIdentity identity, TimeSpan ttl, TimeProvider? clock = null)
     {
@@ -35,7 +36,7 @@ public sealed class HostRegistration : IAsyncDisposable
 
     public DateTimeOffset StartedAt { get; private set; }
 
-    public bool Registered => _lease is { } l && !l.Lost.IsCancellationRequested;
+    public bool Registered => _lease is { IsLost: false };
 
     /// <summary>Registers once (so the caller learns about a store that is down at once), then keeps the registration up.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -72,7 +73,7 @@ public sealed class HostRegistration : IAsyncDisposable
 
     private async Task RegisterAsync(CancellationToken cancellationToken)
     {
-        var lease = await _store.GrantHeldLeaseAsync(_ttl, cancellationToken);
+        var lease = await KeptLease.GrantAsync(_store, _ttl, cancellationToken);
         try
         {
             var record = new HostRecord
@@ -138,21 +139,29 @@ public sealed class HostRegistration : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops keeping the record alive. With <paramref name="withdraw"/> the record goes at once; otherwise it expires after the TTL.</summary>
+    /// <summary>
+    /// Stops keeping the record alive. With <paramref name="withdraw"/> the record goes at once; otherwise the
+    /// keep-alives stop and it expires after the TTL, as after a crash. Only the first call has an effect.
+    /// </summary>
     public async ValueTask StopAsync(bool withdraw)
     {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
         await _stop.CancelAsync();
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (_lease is { } lease && withdraw)
+        if (_lease is { } lease)
         {
-            await lease.DisposeAsync();
+            _lease = null;
+            await lease.StopAsync(revoke: withdraw);
         }
-        _lease = null;
     }
 
-    public ValueTask DisposeAsync()
+    /// <summary>Stops without withdrawing when <see cref="StopAsync"/> was not called: the record then expires after the TTL.</summary>
+    public async ValueTask DisposeAsync()
     {
+        await StopAsync(withdraw: false);
         _stop.Dispose();
-        return ValueTask.CompletedTask;
     }
 }

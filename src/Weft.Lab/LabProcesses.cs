@@ -33,7 +33,7 @@ internal static class LabProcesses
         try
         {
             using var ns = NetworkNamespace.Open(namespaceName);
-            return new FileInfo($"/proc/self/fd/{ns.Handle.DangerousGetHandle()}").LinkTarget;
+            return ns.Identity;
         }
         catch (KernelException)
         {

@@ -64,8 +64,7 @@ public static class SandboxProcess
                 return false;
             }
             using var ns = NetworkNamespace.OpenPath(namespacePath);
-            var sandboxNs = new FileInfo($"/proc/self/fd/{ns.Handle.DangerousGetHandle()}").LinkTarget;
-            return processNs == sandboxNs;
+            return processNs == ns.Identity;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Linux.KernelException)
         {

@@ -192,6 +192,12 @@ public sealed class NetworkNamespace : IDisposable
         return Run(() => Process.Start(startInfo) ?? throw new InvalidOperationException($"netns {Name}: {startInfo.FileName} did not start"));
     }
 
+    /// <summary>
+    /// The kernel's name for this namespace, "net:[4026532459]", the same as /proc/PID/ns/net links to for every
+    /// process inside it: how to tell which processes live here, or whether two handles are the same namespace.
+    /// </summary>
+    public string Identity => Run(() => new FileInfo("/proc/thread-self/ns/net").LinkTarget ?? "");
+
     /// <summary>Opens a netlink handle whose socket lives in this namespace, whichever thread later uses it.</summary>
     public NetlinkHandle OpenNetlink() => Run(NetlinkHandle.Open);
 

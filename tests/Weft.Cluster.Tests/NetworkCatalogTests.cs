@@ -1,0 +1,162 @@
+using Weft.Cluster.Tests.Infrastructure;
+using Weft.Core.Errors;
+using Weft.Core.Model;
+using Weft.Store;
+
+namespace Weft.Cluster.Tests;
+
+public sealed class NetworkCatalogTests_Etcd(EtcdFixture etcd) : NetworkCatalogTests(new EtcdBackend(etcd)), IClassFixture<EtcdFixture>;
+
+public sealed class NetworkCatalogTests_Sqlite() : NetworkCatalogTests(new SqliteBackend());
+
+/// <summary>Creating and removing networks: VNI and gateway allocation, and the conflicts a user gets told about.</summary>
+public abstract class NetworkCatalogTests(IStoreBackend backend) : ClusterTestBase(backend)
+{
+    [Fact]
+    public async Task An_overlay_gets_the_first_VNI_and_its_gateway_is_the_first_usable_address_held_in_IPAM()
+    {
+        var blue = await Networks.CreateAsync(Overlay("blue", "10.20.0.0/24"));
+
+        Assert.Equal(256, blue.Vni);
+        Assert.Equal(NetworkScope.Global, blue.Scope);
+        var subnet = Assert.Single(blue.Subnets);
+        Assert.Equal(Ip("10.20.0.1"), subnet.Gateway);
+
+        var stored = RecordCodec.Network((await Store.GetAsync(ClusterKeys.Network("blue")))!.Value)!;
+        Assert.Equal((blue.Id, 256, Ip("10.20.0.1")), (stored.Id, stored.Vni!.Value, stored.Subnets[0].Gateway!));
+
+        var gateway = RecordCodec.Allocation((await Store.GetAsync(ClusterKeys.Address(blue.Id, Ip("10.20.0.1"))))!.Value)!;
+        Assert.Equal((AllocationOwnerKind.Gateway, blue.Id), (gateway.OwnerKind, gateway.OwnerId));
+        var vni = RecordCodec.Allocation((await Store.GetAsync(ClusterKeys.Vni(256)))!.Value)!;
+        Assert.Equal((AllocationOwnerKind.Network, blue.Id), (vni.OwnerKind, vni.OwnerId));
+
+        var red = await Networks.CreateAsync(Overlay("red", "10.21.0.0/24"));
+        Assert.Equal(257, red.Vni);
+        Assert.NotEqual(blue.Id, red.Id);
+    }
+
+    [Fact]
+    public async Task A_duplicate_name_is_refused_and_nothing_is_written()
+    {
+        await Networks.CreateAsync(Overlay("blue", "10.20.0.0/24"));
+        var before = await DumpAsync();
+
+        await RefusedAsync(ClusterErrors.Duplicate, () => Networks.CreateAsync(Overlay("blue", "10.99.0.0/24")));
+
+        Assert.Equal(before, await DumpAsync());
+    }
+
+    [Fact]
+    public async Task An_overlapping_subnet_is_refused_and_nothing_is_written()
+    {
+        await Networks.CreateAsync(Overlay("blue", "10.20.0.0/24"));
+        var before = await DumpAsync();
+
+        var error = await RefusedAsync(ErrorCodes.Overlap, () => Networks.CreateAsync(Overlay("wide", "10.20.0.0/16")));
+        Assert.Contains("blue", error.Message, StringComparison.Ordinal);
+        await RefusedAsync(ErrorCodes.Overlap, () => Networks.CreateAsync(Overlay("narrow", "10.20.0.128/25")));
+
+        Assert.Equal(before, await DumpAsync());
+    }
+
+    [Fact]
+    public async Task An_automatic_subnet_comes_from_10_10_in_24s_and_avoids_every_hosts_routes_and_networks()
+    {
+        // Another host's routes, as its agent published them: 10.10.0.0/24 and 10.10.2.0/23 are in use over there.
+        var other = new HostInfoRecord
+        {
+            Id = "host-z",
+            Name = "z",
+            UnderlayAddress = "198.18.0.9",
+            Incarnation = 1,
+            Routes = [Net("0.0.0.0/0"), Net("10.10.0.0/24"), Net("10.10.2.0/23")],
+        };
+        await Store.PutAsync(ClusterKeys.HostInfoOf(other.Id), RecordCodec.Encode(other));
+
+        var first = await Networks.CreateAsync(Overlay("auto1"));
+        var second = await Networks.CreateAsync(Overlay("auto2"));
+
+        Assert.Equal(Net("10.10.1.0/24"), Assert.Single(first.Subnets).Subnet);
+        Assert.Equal(Ip("10.10.1.1"), first.Subnets[0].Gateway);
+        Assert.Equal(Net("10.10.4.0/24"), Assert.Single(second.Subnets).Subnet);
+        Assert.NotNull(await Store.GetAsync(ClusterKeys.Address(second.Id, Ip("10.10.4.1"))));
+    }
+
+    [Fact]
+    public async Task A_requested_VNI_that_is_taken_is_refused_and_nothing_is_written()
+    {
+        var mine = await Networks.CreateAsync(Overlay("mine", "10.20.0.0/24", vni: 4242));
+        Assert.Equal(4242, mine.Vni);
+        var before = await DumpAsync();
+
+        await RefusedAsync(ErrorCodes.VniTaken, () => Networks.CreateAsync(Overlay("theirs", "10.21.0.0/24", vni: 4242)));
+
+        Assert.Equal(before, await DumpAsync());
+        // Automatic allocation still starts at 256, not after the requested one.
+        Assert.Equal(256, (await Networks.CreateAsync(Overlay("auto", "10.22.0.0/24"))).Vni);
+    }
+
+    [Fact]
+    public async Task Removing_a_network_with_endpoints_is_refused_and_nothing_is_removed()
+    {
+        await Networks.CreateAsync(Overlay("blue", "10.20.0.0/24"));
+        await Endpoints.CreateAsync(Join("blue", name: "web"));
+        var before = await DumpAsync();
+
+        var error = await RefusedAsync(ClusterErrors.InUse, () => Networks.RemoveAsync("blue", force: false));
+        Assert.Contains("web", error.Message, StringComparison.Ordinal);
+
+        Assert.Equal(before, await DumpAsync());
+    }
+
+    [Fact]
+    public async Task Forced_removal_takes_the_network_VNI_addresses_released_list_and_endpoints_with_it()
+    {
+        var blue = await Networks.CreateAsync(Overlay("blue", "10.20.0.0/24"));
+        var red = await Networks.CreateAsync(Overlay("red", "10.21.0.0/24"));
+        var gone = await Endpoints.CreateAsync(Join("blue"));
+        await Endpoints.CreateAsync(Join("blue", hostId: "host-b"));
+        await Endpoints.CreateAsync(Join("red"));
+        await Endpoints.RemoveAsync(gone); // leaves a released record behind
+        Assert.NotEmpty(await KeysAsync(ClusterKeys.ReleasedPrefix(blue.Id)));
+        var redBefore = (await DumpAsync()).Where(kv => kv.Key.Contains(red.Id, StringComparison.Ordinal) || kv.Key == ClusterKeys.Network("red")).ToList();
+
+        await Networks.RemoveAsync("blue", force: true);
+
+        var left = await DumpAsync();
+        Assert.DoesNotContain(ClusterKeys.Network("blue"), left.Keys);
+        Assert.DoesNotContain(ClusterKeys.Vni(256), left.Keys);
+        Assert.DoesNotContain(left.Keys, k => k.Contains(blue.Id, StringComparison.Ordinal));
+        Assert.DoesNotContain(left.Values, v => v.Contains(blue.Id, StringComparison.Ordinal));
+        // The other network is untouched.
+        Assert.Equal(redBefore, left.Where(kv => kv.Key.Contains(red.Id, StringComparison.Ordinal) || kv.Key == ClusterKeys.Network("red")).ToList());
+
+        // Its name, subnet and VNI are free again.
+        var again = await Networks.CreateAsync(Overlay("blue", "10.20.0.0/24"));
+        Assert.Equal(256, again.Vni);
+    }
+
+    [Fact]
+    public async Task Removing_an_empty_network_frees_its_subnet_and_removing_an_unknown_one_is_not_found()
+    {
+        await Networks.CreateAsync(Overlay("blue", "10.20.0.0/24"));
+        await Networks.RemoveAsync("blue", force: false);
+        Assert.Empty(await KeysAsync(ClusterKeys.Networks));
+        await Networks.CreateAsync(Overlay("green", "10.20.0.0/24"));
+
+        await RefusedAsync(ClusterErrors.NotFound, () => Networks.RemoveAsync("nope", force: false));
+        await RefusedAsync(ClusterErrors.NotFound, () => Networks.RemoveAsync("blue", force: true));
+    }
+
+    [Fact]
+    public async Task A_bridge_network_gets_no_VNI_and_host_networks_no_addresses()
+    {
+        var bridge = await Networks.CreateAsync(new NetworkSpec { Name = "local", Driver = NetworkDriver.Bridge, Subnets = Overlay("x", "10.30.0.0/24").Subnets });
+        Assert.Null(bridge.Vni);
+        Assert.Empty(await KeysAsync(ClusterKeys.Vnis));
+        var host = await Networks.CreateAsync(new NetworkSpec { Name = "hostnet", Driver = NetworkDriver.Host });
+        Assert.Empty(host.Subnets);
+        var endpoint = await Endpoints.CreateAsync(Join("hostnet"));
+        Assert.Null(endpoint.Address);
+    }
+}
