@@ -319,7 +319,8 @@ public sealed class OverlayNetworkDriver(HostContext host)
         var haveFdb = nl.ListFdb(device.Index)
             .Where(e => e.Flags.HasFlag(NeighborFlags.Self) && e.MasterIndex is null)
             .ToList();
-        var haveNeigh = nl.ListNeighbors(device.Index);
+        // The kernel keeps NOARP entries for multicast addresses on every device; those are its own, not drift.
+        var haveNeigh = nl.ListNeighbors(device.Index).Where(n => !n.State.HasFlag(NeighborState.NoArp)).ToList();
         var batch = nl.CreateBatch();
         int added = 0, removed = 0;
 

@@ -1,3 +1,0 @@
-namespace Weft.Store;
-
-internal static class AssemblyMarker;

@@ -1,0 +1,149 @@
+using Microsoft.Data.Sqlite;
+
+namespace Weft.Store.Sqlite;
+
+/// <summary>
+/// The connector of the embedded store: the file, its connections and the rules for using them. Writes go through
+/// one connection per process behind an async gate, so in-process writers queue without blocking threads and only
+/// one of them at a time contends for SQLite's file lock with other processes (BEGIN IMMEDIATE + busy_timeout).
+/// Reads use pooled connections and never wait for writers (WAL).
+/// </summary>
+internal sealed class SqliteDatabase : IDisposable
+{
+    private readonly string _connectionString;
+    private readonly int _busyTimeoutMs;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly SqliteConnection _writer;
+    private readonly SqliteStatements _writerStatements;
+
+    private SqliteDatabase(string location, string connectionString, int busyTimeoutMs)
+    {
+        Location = location;
+        _connectionString = connectionString;
+        _busyTimeoutMs = busyTimeoutMs;
+        _writer = OpenConnection();
+        try
+        {
+            SqliteSchema.Create(_writer);
+        }
+        catch
+        {
+            _writer.Dispose();
+            throw;
+        }
+        _writerStatements = new SqliteStatements(_writer);
+    }
+
+    public string Location { get; }
+
+    public static SqliteDatabase Open(StoreUrl url, ClusterStoreOptions options)
+    {
+        var path = url.Path;
+        if (!options.CreateIfMissing && !File.Exists(path))
+            throw new StoreUnavailableException(url.Display, $"store file {path} does not exist");
+        var dir = Path.GetDirectoryName(path);
+        if (string.IsNullOrEmpty(dir) || !Directory.Exists(dir))
+            throw new StoreUnavailableException(url.Display, $"directory of store file {path} does not exist");
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = options.CreateIfMissing ? SqliteOpenMode.ReadWriteCreate : SqliteOpenMode.ReadWrite,
+            Pooling = true,
+            DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
+        };
+        try
+        {
+            return new SqliteDatabase(url.Display, builder.ToString(), (int)options.BusyTimeout.TotalMilliseconds);
+        }
+        catch (SqliteException e)
+        {
+            throw new StoreUnavailableException(url.Display, $"cannot open store file {path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A pooled connection for reading; dispose it to return it.</summary>
+    public SqliteConnection OpenConnection()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        // NORMAL is durable across process crashes in WAL mode (only power loss can drop the last commits), and
+        // avoids an fsync per write; the store's job is coordination, not an archive.
+        pragma.CommandText = $"PRAGMA busy_timeout={_busyTimeoutMs}; PRAGMA synchronous=NORMAL";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    /// <summary>Runs <paramref name="work"/> inside one BEGIN IMMEDIATE transaction and commits it.</summary>
+    public async Task<T> WriteAsync<T>(Func<SqliteWriteTxn, T> work, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            using var txn = SqliteWriteTxn.Begin(_writerStatements, Location);
+            var result = work(txn);
+            txn.Commit();
+            return result;
+        }
+        catch (SqliteException e)
+        {
+            throw Translate(e);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on a pooled connection inside one read transaction (one snapshot).</summary>
+    public T Read<T>(Func<SqliteStatements, T> work)
+    {
+        try
+        {
+            using var connection = OpenConnection();
+            using var statements = new SqliteStatements(connection);
+            return Read(statements, work);
+        }
+        catch (SqliteException e)
+        {
+            throw Translate(e);
+        }
+    }
+
+    /// <summary>The same on a long-lived connection whose prepared statements are reused (timers, watches).</summary>
+    public T Read<T>(SqliteStatements statements, Func<SqliteStatements, T> work)
+    {
+        try
+        {
+            statements.Execute("BEGIN");
+            try
+            {
+                return work(statements);
+            }
+            finally
+            {
+                statements.Execute("COMMIT");
+            }
+        }
+        catch (SqliteException e)
+        {
+            throw Translate(e);
+        }
+    }
+
+    public StoreException Translate(SqliteException e) => e.SqliteErrorCode switch
+    {
+        // BUSY/LOCKED: another process held the write lock longer than the busy timeout.
+        5 or 6 => new StoreUnavailableException(Location, $"store file is locked by another process: {e.Message}", e),
+        // CANTOPEN, IOERR, FULL, READONLY: the file itself is the problem.
+        14 or 10 or 13 or 8 => new StoreUnavailableException(Location, $"store file cannot be used: {e.Message}", e),
+        _ => new StoreException(Location, $"SQLite error: {e.Message}", e),
+    };
+
+    public void Dispose()
+    {
+        _writerStatements.Dispose();
+        _writer.Dispose();
+        _writeGate.Dispose();
+    }
+}

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using Weft.Api;
+using Weft.Lab;
+
+namespace Weft.Testing;
+
+/// <summary>
+/// A throw-away lab for one test: its name starts with "wtt" and a random id, so every namespace it (and its
+/// agents) create carries the test prefix, and it is taken down afterwards even when the test failed.
+/// </summary>
+public sealed class LabFixture : IAsyncDisposable
+{
+    private LabFixture(LabState state) => State = state;
+
+    public LabState State { get; private set; }
+
+    public static async Task<LabFixture> UpAsync(int hosts = 3, LabStore store = LabStore.Embedded, bool routed = false, int mtu = 1500, TimeSpan? hostTtl = null)
+    {
+        var options = new LabOptions
+        {
+            Name = NewName(),
+            Hosts = hosts,
+            Store = store,
+            Routed = routed,
+            Mtu = mtu,
+            HostTtl = hostTtl ?? TimeSpan.FromSeconds(15),
+            WeftCommand = WeftBinary.Command,
+        };
+        return new LabFixture(await Lab.Lab.UpAsync(options, _ => { }, CancellationToken.None));
+    }
+
+    public static string NewName() => $"wtt{Guid.NewGuid().ToString("N")[..6]}";
+
+    public LabHost Host(int i) => State.Hosts[i - 1];
+
+    public WeftApiClient Client(int i) => new(Host(i).SocketPath);
+
+    public void KillAgent(int i) => State = Lab.Lab.KillAgent(State, Host(i).Name);
+
+    public async Task StartAgentAsync(int i) => State = await Lab.Lab.StartAgentAsync(State, Host(i).Name, CancellationToken.None);
+
+    /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> after the timeout.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int seconds = 30)
+    {
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            if (await condition())
+            {
+                return;
+            }
+            if (sw.Elapsed > TimeSpan.FromSeconds(seconds))
+            {
+                throw new TimeoutException($"not within {seconds} s: {what}");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    public static Task EventuallyAsync(Func<bool> condition, string what, int seconds = 30) =>
+        EventuallyAsync(() => Task.FromResult(condition()), what, seconds);
+
+    /// <summary>Pings from inside a namespace; true when a reply came.</summary>
+    public static async Task<bool> PingAsync(string namespacePath, string address, int count = 1)
+    {
+        var (code, _) = await LabDemo.RunInAsync(namespacePath, ["ping", "-c", count.ToString(System.Globalization.CultureInfo.InvariantCulture), "-i", "0.2", "-W", "2", address], CancellationToken.None);
+        return code == 0;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Lab.Lab.Down(LabOptions.DefaultBaseDirectory, State.Name, _ => { });
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>The weft executable built next to the tests: agents of a test lab run it.</summary>
+public static class WeftBinary
+{
+    public static IReadOnlyList<string> Command { get; } = Locate();
+
+    private static IReadOnlyList<string> Locate()
+    {
+        var apphost = Path.Combine(AppContext.BaseDirectory, "weft");
+        if (File.Exists(apphost))
+        {
+            return [apphost];
+        }
+        var dll = Path.Combine(AppContext.BaseDirectory, "weft.dll");
+        return File.Exists(dll) ? ["dotnet", dll] : throw new FileNotFoundException($"weft is not built next to the tests in {AppContext.BaseDirectory}");
+    }
+}
