@@ -39,6 +39,8 @@ public static class Lab
             StoreUrl = options.Store == LabStore.Etcd ? $"etcd://{topology.StoreAddress}:2379" : $"sqlite://{Path.Combine(directory, "store.db")}",
             Routed = options.Routed,
             Mtu = options.Mtu,
+            WeftCommand = options.WeftCommand,
+            HostTtlSeconds = (int)Math.Ceiling(options.HostTtl.TotalSeconds),
             InfrastructureNamespaces = topology.InfrastructureNamespaces,
             CreatedAt = DateTimeOffset.UtcNow,
         };
@@ -77,9 +79,7 @@ public static class Lab
             for (var i = 0; i < hosts.Count; i++)
             {
                 var h = hosts[i];
-                using var ns = NetworkNamespace.Open(h.Namespace);
-                var pid = LabProcesses.StartDetached(ns, AgentCommand(options, state, h), h.LogPath);
-                hosts[i] = h with { AgentPid = pid };
+                hosts[i] = h with { AgentPid = StartAgent(state, h) };
                 state = state with { Hosts = [.. hosts] };
                 state.Save();
             }
@@ -124,9 +124,46 @@ public static class Lab
         }
     }
 
-    private static IReadOnlyList<string> AgentCommand(LabOptions o, LabState state, LabHost h) =>
+    private static int StartAgent(LabState state, LabHost h)
+    {
+        using var ns = NetworkNamespace.Open(h.Namespace);
+        return LabProcesses.StartDetached(ns, AgentCommand(state, h), h.LogPath);
+    }
+
+    /// <summary>Kills a host's agent with SIGKILL, as a crash would; its data plane stays as it was.</summary>
+    public static LabState KillAgent(LabState state, string hostName)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var h = state.Host(hostName);
+        if (h.AgentPid is { } pid)
+        {
+            LabProcesses.Kill([pid]);
+        }
+        var next = state with { Hosts = [.. state.Hosts.Select(x => x.Name == hostName ? x with { AgentPid = null } : x)] };
+        next.Save();
+        return next;
+    }
+
+    /// <summary>Starts a host's agent again (after <see cref="KillAgent"/>) and waits until it is ready.</summary>
+    public static async Task<LabState> StartAgentAsync(LabState state, string hostName, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var h = state.Host(hostName);
+        if (h.AgentPid is { } running && LabProcesses.IsAlive(running))
+        {
+            throw new LabException($"the agent of {hostName} is already running (pid {running})");
+        }
+        h = h with { AgentPid = StartAgent(state, h) };
+        var next = state with { Hosts = [.. state.Hosts.Select(x => x.Name == hostName ? h : x)] };
+        next.Save();
+        await WaitHealthyAsync(h, ct);
+        return next;
+    }
+
+    private static IReadOnlyList<string> AgentCommand(LabState state, LabHost h) =>
     [
-        .. o.WeftCommand, "agent",
+        .. state.WeftCommand, "agent",
+        "--host-ttl", state.HostTtlSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         "--store", state.StoreUrl,
         "--advertise-addr", h.Address,
         "--name", h.Name,

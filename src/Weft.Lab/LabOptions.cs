@@ -36,6 +36,9 @@ public sealed record LabOptions
     /// <summary>How agents are started: the `weft` executable (and, under `dotnet`, its assembly).</summary>
     public IReadOnlyList<string> WeftCommand { get; init; } = [];
 
+    /// <summary>The agents' host TTL: how soon other hosts withdraw a dead host's endpoints.</summary>
+    public TimeSpan HostTtl { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Where lab state, logs and agent directories live.</summary>
     public string BaseDirectory { get; init; } = DefaultBaseDirectory;
 

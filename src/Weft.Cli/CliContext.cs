@@ -1,0 +1,38 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Weft.Api;
+using Weft.Cli.Execution;
+
+namespace Weft.Cli;
+
+/// <summary>
+/// What every command needs from the outside: the console, the global options, a way to reach the agent and a
+/// way to run a process inside a sandbox. Tests swap the console and the process runner; the agent is reached
+/// through its socket either way.
+/// </summary>
+internal sealed class CliContext(CliConsole console, ISandboxProcessRunner processRunner)
+{
+    /// <summary>How long one request may take: creating a network or a sandbox programs kernels and the store.</summary>
+    public static readonly TimeSpan AgentTimeout = TimeSpan.FromSeconds(60);
+
+    public CliConsole Console { get; } = console;
+
+    public ISandboxProcessRunner ProcessRunner { get; } = processRunner;
+
+    public GlobalOptions Globals { get; } = new();
+
+    public TextWriter Out => Console.Out;
+
+    /// <summary>A client for the socket named by --socket, else $WEFT_SOCKET, else the default path.</summary>
+    public WeftApiClient ConnectToAgent(ParseResult parseResult) => new(parseResult.GetValue(Globals.Socket), AgentTimeout);
+
+    public OutputFormat FormatOf(ParseResult parseResult) => Globals.FormatOf(parseResult);
+
+    /// <summary>Prints an API shape exactly as the agent's JSON would spell it.</summary>
+    public void WriteJson<T>(T value, JsonTypeInfo<T> type) => Out.WriteLine(JsonSerializer.Serialize(value, type));
+
+    /// <summary>The one line an error gets: `weft: message`, even when the message itself spans lines.</summary>
+    public void WriteError(string message) =>
+        Console.Error.WriteLine("weft: " + string.Join(' ', message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)));
+}

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using Weft.Agent;
+
+namespace Weft.Cli.Commands.Agent;
+
+/// <summary>`weft agent`: runs this host's agent in the foreground until SIGINT/SIGTERM.</summary>
+internal sealed class AgentCommands : ICommandGroup
+{
+    public IEnumerable<Command> CreateCommands(CliContext context) => [new AgentCommand(context)];
+}
+
+internal sealed class AgentCommand : WeftCommand
+{
+    private readonly Option<string> _store = new("--store")
+    {
+        Description = "Cluster store URL: etcd://host:2379[,host:2379], etcds://… (TLS), or sqlite:///path/to/file (one machine)",
+        Required = true,
+    };
+
+    private readonly Option<string?> _advertise = new("--advertise-addr")
+    {
+        Description = "This host's underlay (VTEP) address; default: the first IPv4 address of the default route's device",
+    };
+
+    private readonly Option<string?> _name = new("--name") { Description = "This host's name in the cluster; default: the machine's host name" };
+
+    private readonly Option<string> _stateDir = new("--state-dir") { Description = "Where the host id is kept", DefaultValueFactory = _ => "/var/lib/weft" };
+
+    private readonly Option<string> _runDir = new("--run-dir") { Description = "Where the API socket (weft.sock) and sandbox files live", DefaultValueFactory = _ => "/run/weft" };
+
+    private readonly Option<int> _ttl = new("--host-ttl") { Description = "Seconds after this agent dies before other hosts withdraw its endpoints", DefaultValueFactory = _ => 15 };
+
+    private readonly Option<double> _grace = new("--grace-period") { Description = "Hours a dead host's addresses stay reserved for it", DefaultValueFactory = _ => 24 };
+
+    public AgentCommand(CliContext context)
+        : base(context, "agent", "Run the Weft agent of this host (root): programs the kernel, serves the local API")
+    {
+        Add(_store);
+        Add(_advertise);
+        Add(_name);
+        Add(_stateDir);
+        Add(_runDir);
+        Add(_ttl);
+        Add(_grace);
+    }
+
+    /// <summary>The agent stops on its own once cancelled; give it time to close the store cleanly.</summary>
+    public override TimeSpan? TerminationGracePeriod => TimeSpan.FromSeconds(10);
+
+    protected override Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
+        AgentHost.RunAsync(new AgentOptions
+        {
+            StoreUrl = parseResult.GetRequiredValue(_store),
+            AdvertiseAddress = parseResult.GetValue(_advertise),
+            HostName = parseResult.GetValue(_name),
+            StateDirectory = parseResult.GetRequiredValue(_stateDir),
+            RunDirectory = parseResult.GetRequiredValue(_runDir),
+            HostTtl = TimeSpan.FromSeconds(parseResult.GetValue(_ttl)),
+            GracePeriod = TimeSpan.FromHours(parseResult.GetValue(_grace)),
+        }, cancellationToken);
+}

@@ -1,0 +1,192 @@
+using System.CommandLine;
+using Weft.Core.Addressing;
+using Weft.Lab;
+using Weft.Cli.Output;
+
+namespace Weft.Cli.Commands.Lab;
+
+/// <summary>`weft lab`: simulated multi-host clusters on this machine, each host a network namespace with its own agent.</summary>
+internal sealed class LabCommands : ICommandGroup
+{
+    public IEnumerable<Command> CreateCommands(CliContext context)
+    {
+        var lab = new Command("lab", "Simulated hosts on this machine (root): up, status, exec, shell, down, demo");
+        lab.Add(new LabUpCommand(context));
+        lab.Add(new LabDownCommand(context));
+        lab.Add(new LabStatusCommand(context));
+        lab.Add(new LabExecCommand(context));
+        lab.Add(new LabShellCommand(context));
+        lab.Add(new LabDemoCommand(context));
+        yield return lab;
+    }
+
+    /// <summary>How the lab starts `weft` again inside hosts: this executable, or `dotnet weft.dll` when run that way.</summary>
+    public static IReadOnlyList<string> WeftCommand()
+    {
+        var process = Environment.ProcessPath ?? "weft";
+        return Path.GetFileNameWithoutExtension(process) == "dotnet"
+            ? [process, typeof(LabCommands).Assembly.Location]
+            : [process];
+    }
+
+    public static Option<string> NameOption() => new("--name") { Description = "The lab's name; several labs can run at once", DefaultValueFactory = _ => LabOptions.DefaultName };
+
+    public static LabState Require(string name) =>
+        global::Weft.Lab.LabState.Load(LabOptions.DefaultBaseDirectory, name)
+        ?? throw new LabException($"no lab named '{name}' is running; start one with `weft lab up`");
+}
+
+internal sealed class LabUpCommand : WeftCommand
+{
+    private readonly Option<int> _hosts = new("--hosts") { Description = "How many hosts", DefaultValueFactory = _ => 3 };
+    private readonly Option<string> _store = new("--store") { Description = "embedded (one SQLite file) or etcd (a real etcd in the lab)", DefaultValueFactory = _ => "embedded" };
+    private readonly Option<string> _underlay = new("--underlay") { Description = "The underlay /24, inside 198.18.0.0/15", DefaultValueFactory = _ => "198.18.0.0/24" };
+    private readonly Option<bool> _routed = new("--routed") { Description = "Two L3 subnets joined by a router, instead of one switch" };
+    private readonly Option<int> _mtu = new("--mtu") { Description = "Underlay MTU; overlays follow at MTU − 50", DefaultValueFactory = _ => 1500 };
+    private readonly Option<string> _name = LabCommands.NameOption();
+
+    public LabUpCommand(CliContext context)
+        : base(context, "up", "Build the lab: underlay, hosts, store, one agent per host")
+    {
+        Add(_hosts);
+        Add(_store);
+        Add(_underlay);
+        Add(_routed);
+        Add(_mtu);
+        Add(_name);
+    }
+
+    /// <summary>Ctrl-C must let the lab finish cleaning up, or the child own the terminal.</summary>
+    public override TimeSpan? TerminationGracePeriod => null;
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var store = parseResult.GetRequiredValue(_store) switch
+        {
+            "embedded" => LabStore.Embedded,
+            "etcd" => LabStore.Etcd,
+            var other => throw new UsageException($"--store {other}: use embedded or etcd"),
+        };
+        var options = new LabOptions
+        {
+            Name = parseResult.GetRequiredValue(_name),
+            Hosts = parseResult.GetValue(_hosts),
+            Store = store,
+            Underlay = IpNetwork.Parse(parseResult.GetRequiredValue(_underlay)),
+            Routed = parseResult.GetValue(_routed),
+            Mtu = parseResult.GetValue(_mtu),
+            WeftCommand = LabCommands.WeftCommand(),
+        };
+        await global::Weft.Lab.Lab.UpAsync(options, line => Context.Out.WriteLine($"==> {line}"), cancellationToken);
+        return ExitCodes.Success;
+    }
+}
+
+internal sealed class LabDownCommand : WeftCommand
+{
+    private readonly Option<string> _name = LabCommands.NameOption();
+
+    public LabDownCommand(CliContext context)
+        : base(context, "down", "Remove the lab and everything in it; safe to repeat, also after a crash")
+    {
+        Add(_name);
+    }
+
+    protected override Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        global::Weft.Lab.Lab.Down(LabOptions.DefaultBaseDirectory, parseResult.GetRequiredValue(_name), line => Context.Out.WriteLine($"==> {line}"));
+        return Task.FromResult(ExitCodes.Success);
+    }
+}
+
+internal sealed class LabStatusCommand : WeftCommand
+{
+    private readonly Option<string> _name = LabCommands.NameOption();
+
+    public LabStatusCommand(CliContext context)
+        : base(context, "status", "Hosts, underlay addresses, agent health, store, networks")
+    {
+        Add(_name);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var state = LabCommands.Require(parseResult.GetRequiredValue(_name));
+        var report = await LabStatus.CollectAsync(state, cancellationToken);
+        LabOutput.Write(Context.Out, state, report);
+        return ExitCodes.Success;
+    }
+}
+
+internal sealed class LabExecCommand : WeftCommand
+{
+    private readonly Option<string> _name = LabCommands.NameOption();
+    private readonly Argument<string> _host = new("HOST") { Description = "The lab host, e.g. host2" };
+    private readonly Argument<string[]> _command = Sandbox.CommandArgument.Create("The command to run inside the host; `weft` means this weft, talking to that host's agent");
+
+    public LabExecCommand(CliContext context)
+        : base(context, "exec", "Run a command inside a lab host (its network namespace, its agent)")
+    {
+        Add(_name);
+        Add(_host);
+        Add(_command);
+    }
+
+    /// <summary>Ctrl-C must let the lab finish cleaning up, or the child own the terminal.</summary>
+    public override TimeSpan? TerminationGracePeriod => null;
+
+    protected override Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var state = LabCommands.Require(parseResult.GetRequiredValue(_name));
+        return Task.FromResult(global::Weft.Lab.Lab.Exec(state, parseResult.GetRequiredValue(_host), parseResult.GetRequiredValue(_command), LabCommands.WeftCommand()));
+    }
+}
+
+internal sealed class LabShellCommand : WeftCommand
+{
+    private readonly Option<string> _name = LabCommands.NameOption();
+    private readonly Argument<string> _host = new("HOST") { Description = "The lab host, e.g. host3" };
+
+    public LabShellCommand(CliContext context)
+        : base(context, "shell", "An interactive shell inside a lab host; `weft` there talks to that host's agent")
+    {
+        Add(_name);
+        Add(_host);
+    }
+
+    /// <summary>Ctrl-C must let the lab finish cleaning up, or the child own the terminal.</summary>
+    public override TimeSpan? TerminationGracePeriod => null;
+
+    protected override Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var state = LabCommands.Require(parseResult.GetRequiredValue(_name));
+        var shell = Environment.GetEnvironmentVariable("SHELL") is { Length: > 0 } s ? s : "/bin/bash";
+        return Task.FromResult(global::Weft.Lab.Lab.Exec(state, parseResult.GetRequiredValue(_host), [shell, "-i"], LabCommands.WeftCommand()));
+    }
+}
+
+internal sealed class LabDemoCommand : WeftCommand
+{
+    private readonly Option<bool> _keep = new("--keep") { Description = "Keep the lab afterwards instead of tearing it down" };
+    private readonly Option<string> _store = new("--store") { Description = "embedded or etcd", DefaultValueFactory = _ => "embedded" };
+
+    public LabDemoCommand(CliContext context)
+        : base(context, "demo", "The seed experiment start to finish: 3 hosts, an overlay, a ping across, VXLAN on the wire, iperf3")
+    {
+        Add(_keep);
+        Add(_store);
+    }
+
+    /// <summary>Ctrl-C must let the lab finish cleaning up, or the child own the terminal.</summary>
+    public override TimeSpan? TerminationGracePeriod => null;
+
+    protected override Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var options = new LabOptions
+        {
+            Store = parseResult.GetRequiredValue(_store) == "etcd" ? LabStore.Etcd : LabStore.Embedded,
+            WeftCommand = LabCommands.WeftCommand(),
+        };
+        return new LabDemo(options, Context.Out.WriteLine).RunAsync(parseResult.GetValue(_keep), cancellationToken);
+    }
+}

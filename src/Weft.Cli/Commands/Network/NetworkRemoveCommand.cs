@@ -1,0 +1,33 @@
+using System.CommandLine;
+
+namespace Weft.Cli.Commands.Network;
+
+/// <summary>`weft network rm`: removes each network named, going on past failures as `docker network rm` does.</summary>
+internal sealed class NetworkRemoveCommand : WeftCommand
+{
+    private readonly Option<bool> _force = new("--force", "-f")
+    {
+        Description = "Remove the network even while endpoints remain on it",
+    };
+
+    private readonly Argument<string[]> _networks = new("NETWORK")
+    {
+        Description = "Network names or ids",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
+    public NetworkRemoveCommand(CliContext context)
+        : base(context, "rm", "Remove one or more networks; prints each name removed")
+    {
+        Aliases.Add("remove");
+        Add(_force);
+        Add(_networks);
+    }
+
+    protected override Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var force = parseResult.GetValue(_force);
+        return RemoveEach.RunAsync(Context, parseResult, parseResult.GetRequiredValue(_networks),
+            (agent, name) => agent.RemoveNetworkAsync(name, force, cancellationToken));
+    }
+}

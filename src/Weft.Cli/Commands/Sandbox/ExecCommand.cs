@@ -1,0 +1,40 @@
+using System.CommandLine;
+using Weft.Cli.Requests;
+
+namespace Weft.Cli.Commands.Sandbox;
+
+/// <summary>
+/// `weft exec`: runs a command inside a sandbox from this process, with this terminal, and exits with its exit
+/// code. The agent only says where the sandbox's namespaces are; it needs to be on this host.
+/// </summary>
+internal sealed class ExecCommand : WeftCommand
+{
+    private readonly Option<string[]> _env = new("--env", "-e")
+    {
+        Description = "Environment variable for COMMAND, repeatable; a bare NAME passes this shell's value on",
+        HelpName = "NAME=VALUE",
+    };
+
+    private readonly Argument<string> _sandbox = new("SANDBOX") { Description = "Sandbox name or id, on this host" };
+
+    private readonly Argument<string[]> _command = CommandArgument.Create("The command to run, with its arguments; its exit code is weft's");
+
+    public ExecCommand(CliContext context)
+        : base(context, "exec", "Run a command inside a sandbox's network namespace (needs root)")
+    {
+        Add(_env);
+        Add(_sandbox);
+        Add(_command);
+    }
+
+    /// <summary>Ctrl-C goes to the command in the sandbox, which may well ignore it (an interactive shell does).</summary>
+    public override TimeSpan? TerminationGracePeriod => null;
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var environment = KeyValueArguments.ParseEnvironment(parseResult.GetValue(_env), Environment.GetEnvironmentVariable);
+        using var agent = Context.ConnectToAgent(parseResult);
+        var sandbox = await agent.InspectSandboxAsync(parseResult.GetRequiredValue(_sandbox), cancellationToken);
+        return await Context.ProcessRunner.RunAsync(sandbox, parseResult.GetRequiredValue(_command), environment, cancellationToken);
+    }
+}

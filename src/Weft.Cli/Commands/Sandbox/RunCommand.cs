@@ -1,0 +1,179 @@
+using System.CommandLine;
+using Weft.Api;
+using Weft.Cli.Requests;
+
+namespace Weft.Cli.Commands.Sandbox;
+
+/// <summary>
+/// `weft run`: the agent creates a sandbox and wires it to its networks. With -d the agent also starts the
+/// command in it and the CLI returns; without, the CLI runs the command itself in the foreground, as `weft exec`
+/// does, and exits with its exit code.
+/// </summary>
+internal sealed class RunCommand : WeftCommand
+{
+    private readonly Option<bool> _detach = new("--detach", "-d")
+    {
+        Description = "The agent starts COMMAND in the sandbox; print the sandbox id and return",
+    };
+
+    private readonly Option<bool> _remove = new("--rm")
+    {
+        Description = "Remove the sandbox when COMMAND exits (foreground only)",
+    };
+
+    private readonly Option<string> _name = new("--name")
+    {
+        Description = "The sandbox's name; also its DNS name on its networks",
+        HelpName = "NAME",
+        Required = true,
+    };
+
+    private readonly Option<string[]> _network = new("--net", "--network")
+    {
+        Description = "Join this network, repeatable; the first is eth0 and carries the default route [default: loopback only]",
+        HelpName = "NETWORK",
+    };
+
+    private readonly Option<string?> _ip = new("--ip")
+    {
+        Description = "Static address on the first --net [default: the next free one]",
+        HelpName = "IP",
+    };
+
+    private readonly Option<string[]> _alias = new("--alias")
+    {
+        Description = "Another DNS name on the first --net, repeatable",
+        HelpName = "NAME",
+    };
+
+    private readonly Option<string?> _hostname = new("--hostname")
+    {
+        Description = "The sandbox's hostname, also written to its /etc/hosts",
+        HelpName = "NAME",
+    };
+
+    private readonly Option<string[]> _addHost = new("--add-host")
+    {
+        Description = "An extra line for the sandbox's /etc/hosts, repeatable",
+        HelpName = "NAME:IP",
+    };
+
+    private readonly Option<string[]> _env = new("--env", "-e")
+    {
+        Description = "Environment variable for COMMAND, repeatable; a bare NAME passes this shell's value on",
+        HelpName = "NAME=VALUE",
+    };
+
+    private readonly Argument<string[]> _command = CommandArgument.Create("The command to run in the sandbox, with its arguments");
+
+    public RunCommand(CliContext context)
+        : base(context, "run", "Create a sandbox on this host's networks and run a command in it")
+    {
+        Add(_detach);
+        Add(_remove);
+        Add(_name);
+        Add(_network);
+        Add(_ip);
+        Add(_alias);
+        Add(_hostname);
+        Add(_addHost);
+        Add(_env);
+        Add(_command);
+    }
+
+    /// <summary>
+    /// The sandbox this command line asks the agent for. Only with -d does it carry the command: otherwise the CLI
+    /// runs the command itself and the agent starts nothing.
+    /// </summary>
+    public CreateSandboxRequest ToRequest(ParseResult parseResult, Func<string, string?>? environmentLookup = null)
+    {
+        var detach = parseResult.GetValue(_detach);
+        if (detach && parseResult.GetValue(_remove))
+        {
+            // The API has no way yet to ask the agent to remove a sandbox when its process exits.
+            throw new UsageException("--rm works only in the foreground (without -d)");
+        }
+
+        var networks = parseResult.GetValue(_network) ?? [];
+        var ip = parseResult.GetValue(_ip);
+        var aliases = parseResult.GetValue(_alias) ?? [];
+        if (networks.Length == 0 && (ip is not null || aliases.Length > 0))
+        {
+            throw new UsageException($"{(ip is not null ? "--ip" : "--alias")} applies to the first --net, and none was given");
+        }
+
+        return new CreateSandboxRequest
+        {
+            Name = parseResult.GetRequiredValue(_name),
+            Hostname = parseResult.GetValue(_hostname),
+            // As in Docker, --ip and --alias belong to the first network; the others get automatic addresses.
+            Networks = [.. networks.Select((network, i) => i == 0
+                ? new SandboxNetworkSpec(network, ip, aliases.Length > 0 ? aliases : null)
+                : new SandboxNetworkSpec(network))],
+            ExtraHosts = parseResult.GetValue(_addHost) ?? [],
+            Command = detach ? parseResult.GetRequiredValue(_command) : [],
+            Environment = EnvironmentOf(parseResult, environmentLookup),
+        };
+    }
+
+    /// <summary>Ctrl-C goes to the command in the sandbox, which may well ignore it (an interactive shell does).</summary>
+    public override TimeSpan? TerminationGracePeriod => null;
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var request = ToRequest(parseResult);
+        using var agent = Context.ConnectToAgent(parseResult);
+        var sandbox = await agent.CreateSandboxAsync(request, cancellationToken);
+        if (parseResult.GetValue(_detach))
+        {
+            if (Context.FormatOf(parseResult) == OutputFormat.Json)
+            {
+                Context.WriteJson(sandbox, ApiJsonContext.Default.SandboxDetail);
+            }
+            else
+            {
+                Context.Out.WriteLine(sandbox.Id);
+            }
+
+            return ExitCodes.Success;
+        }
+
+        var remove = parseResult.GetValue(_remove);
+        int exitCode;
+        try
+        {
+            exitCode = await Context.ProcessRunner.RunAsync(sandbox, parseResult.GetRequiredValue(_command), request.Environment, cancellationToken);
+        }
+        catch when (remove)
+        {
+            // The command could not run (not found, namespace gone): its error is the one to report, and --rm still
+            // leaves nothing behind.
+            await RemoveAfterRunAsync(agent, sandbox, ExitCodes.Failure);
+            throw;
+        }
+
+        return remove ? await RemoveAfterRunAsync(agent, sandbox, exitCode) : exitCode;
+    }
+
+    /// <summary>
+    /// The command has ended (or never started). A failure to remove the sandbox is reported, but the command's
+    /// own failure code wins, since that is what a script is waiting for.
+    /// </summary>
+    private async Task<int> RemoveAfterRunAsync(WeftApiClient agent, SandboxDetail sandbox, int exitCode)
+    {
+        try
+        {
+            // Nothing of the person's runs in it any more; force, because the agent may still count it as running.
+            await agent.RemoveSandboxAsync(sandbox.Name, force: true, CancellationToken.None);
+            return exitCode;
+        }
+        catch (WeftApiException e)
+        {
+            Context.WriteError($"sandbox {sandbox.Name} was not removed: {e.Message}");
+            return exitCode == ExitCodes.Success ? ExitCodes.Failure : exitCode;
+        }
+    }
+
+    private Dictionary<string, string> EnvironmentOf(ParseResult parseResult, Func<string, string?>? lookup) =>
+        KeyValueArguments.ParseEnvironment(parseResult.GetValue(_env), lookup ?? Environment.GetEnvironmentVariable);
+}

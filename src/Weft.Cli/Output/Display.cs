@@ -1,0 +1,44 @@
+using System.Globalization;
+using Weft.Api;
+using Weft.Core.Naming;
+
+namespace Weft.Cli.Output;
+
+/// <summary>How single values read in tables and blocks, the same way in every command.</summary>
+internal static class Display
+{
+    /// <summary>Shown for an absent value, so that columns never collapse and awk fields stay aligned.</summary>
+    public const string None = "-";
+
+    /// <summary>Ids are 64 hex digits; the first 12 identify one in practice, as Docker's do.</summary>
+    public static string ShortId(string id) => id.Length <= WeftIds.ShortLength ? id : id[..WeftIds.ShortLength];
+
+    /// <summary>Cuts long text to <paramref name="maxLength"/> characters, marking the cut.</summary>
+    public static string Truncate(string text, int maxLength) =>
+        text.Length <= maxLength ? text : string.Concat(text.AsSpan(0, maxLength - 1), "…");
+
+    public static string Subnets(IReadOnlyList<SubnetSpec> subnets) =>
+        subnets.Count == 0 ? None : string.Join(",", subnets.Select(s => s.Subnet ?? None));
+
+    public static string Number(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? None;
+
+    public static string List(IEnumerable<string> values) => string.Join(", ", values) is { Length: > 0 } text ? text : None;
+
+    public static string Pairs(IReadOnlyDictionary<string, string> pairs) =>
+        List(pairs.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
+
+    public static string YesNo(bool value) => value ? "yes" : "no";
+
+    /// <summary>UTC, to the second: the same text whatever the reader's time zone, and sortable.</summary>
+    public static string Time(DateTimeOffset time) =>
+        time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z";
+
+    /// <summary>A command line as a person would retype it: arguments with spaces or quotes are quoted.</summary>
+    public static string CommandLine(IReadOnlyList<string> command) =>
+        command.Count == 0 ? None : string.Join(' ', command.Select(Quote));
+
+    private static string Quote(string argument) =>
+        argument.Length > 0 && !argument.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '\\')
+            ? argument
+            : "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}

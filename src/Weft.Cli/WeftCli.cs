@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
+using Weft.Cli.Commands;
+using Weft.Cli.Execution;
+
+namespace Weft.Cli;
+
+/// <summary>
+/// Builds the command tree from its groups, runs one command line, and turns every way it can fail into the
+/// same answer: one line `weft: message` on stderr and an exit code (2 for the command line, 1 for the rest).
+/// </summary>
+internal static class WeftCli
+{
+    public const string Name = "weft";
+
+    /// <summary>Set to anything to get the stack trace of an internal error.</summary>
+    public const string DebugEnvironmentVariable = "WEFT_DEBUG";
+
+    public static RootCommand BuildRoot(CliContext context, IEnumerable<ICommandGroup> groups)
+    {
+        var root = new RootCommand(
+            "Weft: container networks across Linux hosts, carried in VXLAN. A thin client of the local `weft agent`.\n" +
+            "Networks default to the overlay driver, an automatic subnet and MTU = underlay MTU − 50.");
+        root.Add(context.Globals.Socket);
+        root.Add(context.Globals.Format);
+        foreach (var group in groups)
+        {
+            foreach (var command in group.CreateCommands(context))
+            {
+                root.Add(command);
+            }
+        }
+
+        return root;
+    }
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, IEnumerable<ICommandGroup> groups, CancellationToken cancellationToken = default)
+    {
+        var root = BuildRoot(context, groups);
+        var parseResult = root.Parse(args);
+        if (parseResult.Action is ParseErrorAction)
+        {
+            context.WriteError($"{UsageMessage(parseResult)} (see '{CommandPath(parseResult.CommandResult)} --help')");
+            return ExitCodes.Usage;
+        }
+
+        var invocation = new InvocationConfiguration
+        {
+            Output = context.Console.Out,
+            Error = context.Console.Error,
+            // Failures are ours to report, in one line, not System.CommandLine's stack trace.
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = parseResult.CommandResult.Command is WeftCommand command ? command.TerminationGracePeriod : null,
+        };
+        try
+        {
+            return await parseResult.InvokeAsync(invocation, cancellationToken);
+        }
+        catch (UsageException e)
+        {
+            context.WriteError($"{e.Message} (see '{CommandPath(parseResult.CommandResult)} --help')");
+            return ExitCodes.Usage;
+        }
+        catch (CommandNotStartedException e)
+        {
+            context.WriteError(e.Message);
+            return e.ExitCode;
+        }
+        catch (OperationCanceledException e) when (e.InnerException is TimeoutException)
+        {
+            context.WriteError($"the agent did not answer within {CliContext.AgentTimeout.TotalSeconds:0} s");
+            return ExitCodes.Failure;
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C or SIGTERM: the shell already shows why; say nothing.
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e) when (IsMeantForPeople(e))
+        {
+            // The agent's message already names the bad value, agent-unavailable says how to start the agent, and
+            // a kernel error names the operation, the object and the errno (EPERM: not root).
+            context.WriteError(e.Message);
+            return ExitCodes.Failure;
+        }
+#pragma warning disable CA1031 // The top of the CLI: a bug still ends in one line and exit 1, not a runtime crash dump.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            var debug = Environment.GetEnvironmentVariable(DebugEnvironmentVariable) is { Length: > 0 };
+            context.WriteError($"internal error: {e.GetType().Name}: {e.Message}" + (debug ? "" : $" (set {DebugEnvironmentVariable}=1 for details)"));
+            if (debug)
+            {
+                context.Console.Error.WriteLine(e);
+            }
+
+            return ExitCodes.Failure;
+        }
+    }
+
+    /// <summary>
+    /// Weft's own exceptions (API, kernel, validation, store, lab, ...) carry messages written for the person at the
+    /// terminal, and so do the runtime's file-system ones; anything else is a bug and is labelled as one.
+    /// </summary>
+    private static bool IsMeantForPeople(Exception e) =>
+        e.GetType().Namespace?.StartsWith("Weft.", StringComparison.Ordinal) == true
+        || e is IOException or UnauthorizedAccessException;
+
+    /// <summary>
+    /// The parser's message. A mistyped command also leaves a "required command" error behind it; the mistyped
+    /// word is the useful part, so an unmatched token is reported first.
+    /// </summary>
+    private static string UsageMessage(ParseResult parseResult) =>
+        parseResult.UnmatchedTokens.Count > 0
+            ? $"unknown command or option '{parseResult.UnmatchedTokens[0]}'"
+            : parseResult.Errors[0].Message;
+
+    /// <summary>`weft network create`, whatever the executable happens to be called (a test host, a dotnet exec).</summary>
+    private static string CommandPath(CommandResult result)
+    {
+        var names = new List<string>();
+        for (SymbolResult? current = result; current is CommandResult command; current = command.Parent)
+        {
+            names.Add(command.Parent is null ? Name : command.Command.Name);
+        }
+
+        names.Reverse();
+        return string.Join(' ', names);
+    }
+}
