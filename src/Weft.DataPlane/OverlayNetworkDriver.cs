@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.NetworkInformation;
+using System.Runtime.ExceptionServices;
 using Weft.Core.Model;
 using Weft.Core.Naming;
 using Weft.Linux;
@@ -49,23 +50,43 @@ public sealed class OverlayNetworkDriver(HostContext host)
             NetworkNamespace.Create(nsName, Host.RunDirectory).Dispose();
             created = true;
         }
+        // One endpoint that cannot be plugged in (its sandbox already has the interface name, say) is undone on
+        // its own and reported at the end; it must not keep the other endpoints and the remote entries from
+        // being programmed, nor tear down a network namespace that was built fine.
+        var endpointFailures = new List<Exception>();
+        ApplyResult result;
         try
         {
             using var ns = NetworkNamespace.Open(nsName, Host.RunDirectory);
             using var nl = ns.OpenNetlink();
-            var result = new ApplyResult(created ? 1 : 0, 0);
+            result = new ApplyResult(created ? 1 : 0, 0);
             result += EnsureBridge(nl, network, plan.Mtu);
             result += EnsureVxlan(ns, nl, vni, plan.Mtu);
-            result += EnsureLocalEndpoints(ns, nl, plan);
+            result += EnsureLocalEndpoints(ns, nl, plan, endpointFailures);
             result += EnsureRemoteEntries(nl, vni, plan.Remote);
-            return result;
         }
         catch when (created)
         {
             // A network namespace this pass created and could not finish is removed whole, so nothing half-built stays.
-            Remove(network);
+            try
+            {
+                Remove(network);
+            }
+            catch (KernelException)
+            {
+                // The first failure is the one worth reporting; a later pass removes or finishes the rest.
+            }
             throw;
         }
+        if (endpointFailures.Count == 1)
+        {
+            ExceptionDispatchInfo.Throw(endpointFailures[0]);
+        }
+        if (endpointFailures.Count > 1)
+        {
+            throw new AggregateException($"network '{network.Name}': {endpointFailures.Count} local endpoints could not be attached", endpointFailures);
+        }
+        return result;
     }
 
     /// <summary>Removes the network from this host: its namespace, and with it the bridge, VXLAN device and veths.</summary>
@@ -88,8 +109,53 @@ public sealed class OverlayNetworkDriver(HostContext host)
         {
             return false;
         }
+        DeleteOwnedLinks(nsName);
         NetworkNamespace.Delete(nsName, Host.RunDirectory);
         return true;
+    }
+
+    /// <summary>
+    /// Deleting a namespace only unmounts it; the kernel destroys it later, in the background. Until then its
+    /// VXLAN device still holds the VNI in the host namespace (creating the network again fails with EEXIST,
+    /// "A VXLAN device with the specified VNI already exists") and sandboxes keep their interfaces. Deleting
+    /// those devices first makes the removal take effect before this method returns.
+    /// </summary>
+    private void DeleteOwnedLinks(string nsName)
+    {
+        NetworkNamespace ns;
+        NetlinkHandle nl;
+        try
+        {
+            ns = NetworkNamespace.Open(nsName, Host.RunDirectory);
+        }
+        catch (KernelException)
+        {
+            return; // not a namespace (yet): a half-created one has no links
+        }
+        using (ns)
+        {
+            try
+            {
+                nl = ns.OpenNetlink();
+            }
+            catch (KernelException)
+            {
+                return;
+            }
+            using (nl)
+            {
+                foreach (var link in nl.ListLinks().Where(l => KernelNames.IsVethHostName(l.Name) || (l is Vxlan && KernelNames.TryParseVxlanDeviceName(l.Name, out _))))
+                {
+                    try
+                    {
+                        nl.DeleteLink(link.Name);
+                    }
+                    catch (NetlinkException e) when (e.Errno == Weft.Linux.Interop.Errno.ENODEV) // gone already
+                    {
+                    }
+                }
+            }
+        }
     }
 
     private static ApplyResult EnsureBridge(NetlinkHandle nl, NetworkRecord network, int mtu)
@@ -212,7 +278,7 @@ public sealed class OverlayNetworkDriver(HostContext host)
         }
     }
 
-    private static ApplyResult EnsureLocalEndpoints(NetworkNamespace ns, NetlinkHandle nl, OverlayNetworkPlan plan)
+    private static ApplyResult EnsureLocalEndpoints(NetworkNamespace ns, NetlinkHandle nl, OverlayNetworkPlan plan, List<Exception> failures)
     {
         var added = 0;
         var removed = 0;
@@ -232,8 +298,15 @@ public sealed class OverlayNetworkDriver(HostContext host)
                 {
                     continue; // the sandbox is gone; its endpoint record will follow
                 }
-                Attach(ns, nl, plan, local);
-                added++;
+                try
+                {
+                    Attach(ns, nl, plan, local);
+                    added++;
+                }
+                catch (KernelException e)
+                {
+                    failures.Add(e); // Attach has undone its own work
+                }
                 continue;
             }
             if (veth.MasterIndex != bridge.Index)
@@ -331,7 +404,9 @@ public sealed class OverlayNetworkDriver(HostContext host)
         }
         foreach (var (mac, vtep) in wantFdb)
         {
-            if (!haveFdb.Any(e => ToCore(e.MacAddress) == mac && Equals(e.Destination, vtep) && e.State == NeighborState.Permanent))
+            // An entry with its own VNI or port (NDA_VNI/NDA_PORT, reported only when they differ from the
+            // device's) would carry the frames into another network; replace resets both.
+            if (!haveFdb.Any(e => ToCore(e.MacAddress) == mac && Equals(e.Destination, vtep) && e.State == NeighborState.Permanent && e.Vni is null && e.Port is null))
             {
                 batch.ReplaceFdb(new FdbEntry(device.Index, ToPhysical(mac)) { Destination = vtep, State = NeighborState.Permanent, Flags = NeighborFlags.Self });
                 added++;

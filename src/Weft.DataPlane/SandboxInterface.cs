@@ -19,6 +19,12 @@ public static class SandboxInterface
         {
             nl.SetLinkUp("lo");
         }
+        if (currentName != endpoint.InterfaceName && nl.FindLink(endpoint.InterfaceName) is not null)
+        {
+            // The kernel's EEXIST would name only the temporary interface; say which name is taken, and where.
+            throw new NetlinkException(Linux.Interop.Errno.EEXIST, "rename link", $"{currentName} to {endpoint.InterfaceName} in sandbox {sandbox.Name}",
+                $"the sandbox already has an interface named {endpoint.InterfaceName}");
+        }
         nl.RenameLink(currentName, endpoint.InterfaceName);
         nl.SetLinkMacAddress(endpoint.InterfaceName, OverlayNetworkDriver.ToPhysical(endpoint.Mac));
         nl.SetLinkMtu(endpoint.InterfaceName, mtu);
