@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Weft's main job on one machine, as root: installs what it needs, builds, and runs the demo.
-# Today the demo builds the seed experiment's two-host VXLAN overlay in network namespaces through
-# Weft's own netlink layer, pings across it, shows what it installed, and removes everything again.
+# Weft's main job on one machine, as root: installs what it needs, builds, and runs `weft lab demo`:
+# three simulated hosts on the embedded store, an overlay created on host3, a sandbox on host2 and one
+# on host3 pinging each other across it, what crossed the underlay, and iperf3 over the overlay against
+# the underlay. Then it tears the lab down. Extra arguments go to `weft lab demo` (e.g. --keep).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/setup.sh
-printf '==> building the demo (Release)\n'
-dotnet build src/Weft.Linux.Demo -c Release -v quiet -nologo -clp:NoSummary
-exec src/Weft.Linux.Demo/bin/Release/net10.0/weft-kernel-demo "$@"
+printf '==> building weft (Release)\n'
+dotnet build src/Weft.Cli -c Release -v quiet -nologo -clp:NoSummary
+exec src/Weft.Cli/bin/Release/net10.0/weft lab demo "$@"

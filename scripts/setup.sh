@@ -7,7 +7,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 say() { printf '==> %s\n' "$*" >&2; }
 
-want=(iproute2 iputils-ping procps util-linux)
+want=(iproute2 iputils-ping procps util-linux iperf3)
 for arg in "$@"; do
   case $arg in
     --tests) want+=(etcd-server etcd-client iperf3 sqlite3 tshark) ;;

@@ -24,7 +24,8 @@ passed=$(sum Passed); failed=$(sum Failed); skipped=$(sum Skipped)
 # A test assembly that crashed prints no summary line; count it as a failure.
 [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
 
-leftovers=$(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^wtt' || true)
+# Test labs and fixtures name everything with the "wtt" prefix; agents of test labs make weft-wtt…/weftsb-wtt… namespaces.
+leftovers=$(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^(weft-|weftsb-)?wtt' || true)
 leftlinks=$(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^wtt' || true)
 if [ -n "$leftovers$leftlinks" ]; then
   echo "tests left objects behind: ${leftovers} ${leftlinks}"; rc=1

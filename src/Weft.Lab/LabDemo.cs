@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Weft.Api;
 using Weft.Linux.Namespaces;
+using Weft.Linux.Routing;
 
 namespace Weft.Lab;
 
@@ -61,11 +62,11 @@ public sealed class LabDemo(LabOptions options, Action<string> say)
                 var vx = nl.GetLink($"vx-{net.Vni}");
                 foreach (var e in nl.ListFdb(vx.Index).Where(e => e.Destination is not null))
                 {
-                    say($"   {h3.Name} fdb: {e.MacAddress} → VTEP {e.Destination} (vx-{net.Vni}, permanent)");
+                    say($"   {h3.Name} fdb: {e.MacAddress.ToText()} → VTEP {e.Destination} (vx-{net.Vni}, permanent)");
                 }
-                foreach (var n in nl.ListNeighbors(vx.Index))
+                foreach (var n in nl.ListNeighbors(vx.Index, System.Net.Sockets.AddressFamily.InterNetwork).Where(n => n.State == NeighborState.Permanent))
                 {
-                    say($"   {h3.Name} neigh: {n.Address} → {n.MacAddress} (permanent)");
+                    say($"   {h3.Name} neigh: {n.Address} → {n.MacAddress.ToText()} (permanent)");
                 }
             }
 
