@@ -27,7 +27,10 @@ public sealed record CreateNetworkRequest
 /// <summary>A network as listed by GET /v1/networks.</summary>
 public sealed record NetworkSummary(string Id, string Name, string Driver, string Scope, IReadOnlyList<SubnetSpec> Subnets, int? Vni, int Endpoints);
 
-/// <summary>One endpoint as shown by inspect, on whichever host it lives.</summary>
+/// <summary>
+/// One endpoint as shown by inspect, on whichever host it lives. <see cref="HostAddress"/> is that host's underlay
+/// (VTEP) address, so a capture on the underlay can name the hosts its VXLAN packets come from and go to.
+/// </summary>
 public sealed record EndpointView(
     string Id,
     string Network,
@@ -39,7 +42,8 @@ public sealed record EndpointView(
     bool HostAlive,
     string? Address,
     string Mac,
-    string InterfaceName);
+    string InterfaceName,
+    string? HostAddress = null);
 
 /// <summary>GET /v1/networks/{name}: the network, with every endpoint on every host.</summary>
 public sealed record NetworkDetail(

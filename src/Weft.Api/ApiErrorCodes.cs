@@ -18,5 +18,7 @@ public static class ApiErrorCodes
     public const string Kernel = "kernel";
     /// <summary>The client could not reach the agent at all.</summary>
     public const string AgentUnavailable = "agent-unavailable";
+    /// <summary>The agent accepted the connection but did not answer in time.</summary>
+    public const string AgentTimeout = "agent-timeout";
     public const string Internal = "internal";
 }

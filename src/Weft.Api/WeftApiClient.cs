@@ -97,6 +97,12 @@ public sealed class WeftApiClient : IDisposable
         {
             response = await _http.SendAsync(request, ct);
         }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // HttpClient reports its own timeout as a cancellation nobody asked for.
+            throw new WeftApiException(ApiErrorCodes.AgentTimeout,
+                $"the weft agent on {SocketPath} did not answer {method} /{path} within {_http.Timeout.TotalSeconds:0} s");
+        }
         catch (HttpRequestException e) when (e.InnerException is SocketException or IOException || e.HttpRequestError == HttpRequestError.ConnectionError)
         {
             throw new WeftApiException(ApiErrorCodes.AgentUnavailable,

@@ -67,11 +67,6 @@ internal static class WeftCli
             context.WriteError(e.Message);
             return e.ExitCode;
         }
-        catch (OperationCanceledException e) when (e.InnerException is TimeoutException)
-        {
-            context.WriteError($"the agent did not answer within {CliContext.AgentTimeout.TotalSeconds:0} s");
-            return ExitCodes.Failure;
-        }
         catch (OperationCanceledException)
         {
             // Ctrl-C or SIGTERM: the shell already shows why; say nothing.

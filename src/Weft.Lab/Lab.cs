@@ -197,7 +197,8 @@ public static class Lab
             }
             try
             {
-                using var client = new WeftApiClient(host.SocketPath, TimeSpan.FromSeconds(2));
+                // Generous: a loaded 2-core machine can take seconds to schedule a fresh agent.
+                using var client = new WeftApiClient(host.SocketPath, TimeSpan.FromSeconds(10));
                 var status = await client.StatusAsync(ct);
                 if (status.StoreReachable && status.Incarnation > 0)
                 {

@@ -61,9 +61,10 @@ public class ErrorReportingTests
     [Fact]
     public async Task An_agent_that_does_not_answer_in_time_is_named()
     {
-        var run = await FailWith(new TaskCanceledException("timed out", new TimeoutException()));
+        // WeftApiClient turns HttpClient's timeout into this error.
+        var run = await FailWith(new Weft.Api.WeftApiException(Weft.Api.ApiErrorCodes.AgentTimeout, "the weft agent on /run/weft/weft.sock did not answer GET /v1/status within 60 s"));
 
-        Assert.Equal((1, "weft: the agent did not answer within 60 s\n"), (run.ExitCode, run.Stderr));
+        Assert.Equal((1, "weft: the weft agent on /run/weft/weft.sock did not answer GET /v1/status within 60 s\n"), (run.ExitCode, run.Stderr));
     }
 
     [Fact]
