@@ -21,8 +21,25 @@ public sealed class LabTests
         }
     }
 
+    /// <summary>Runs a test body on a fresh lab, takes it down, and checks that nothing of it is left, also after a failure.</summary>
+    private static async Task WithLabAsync(Func<LabFixture, Task> body, int hosts = 3, LabStore store = LabStore.Embedded, bool routed = false)
+    {
+        var lab = await LabFixture.UpAsync(hosts, store, routed);
+        try
+        {
+            await body(lab);
+        }
+        finally
+        {
+            await lab.DisposeAsync();
+            AssertNothingLeft(lab.State);
+        }
+    }
+
     [Theory]
     [InlineData(3, false)]
+    [InlineData(3, true)]
+    [InlineData(6, false)]
     [InlineData(6, true)]
     public async Task Up_builds_hosts_that_reach_each_other_and_down_removes_everything(int hosts, bool routed)
     {
@@ -59,9 +76,8 @@ public sealed class LabTests
     }
 
     [Fact]
-    public async Task Status_shows_a_store_outage_while_the_data_plane_keeps_forwarding()
+    public Task Status_shows_a_store_outage_while_the_data_plane_keeps_forwarding() => WithLabAsync(async lab =>
     {
-        await using var lab = await LabFixture.UpAsync(2, LabStore.Etcd);
         using var h1 = lab.Client(1);
         using var h2 = lab.Client(2);
         await h1.CreateNetworkAsync(new CreateNetworkRequest { Name = "keep", Subnets = [new SubnetSpec("10.0.90.0/24")] });
@@ -79,7 +95,7 @@ public sealed class LabTests
         Assert.True(await LabFixture.PingAsync(s1.NetworkNamespace, s2.Endpoints[0].Address!), "traffic keeps flowing without the store");
         var error = await Assert.ThrowsAsync<WeftApiException>(() => h1.CreateNetworkAsync(new CreateNetworkRequest { Name = "new", Subnets = [new SubnetSpec("10.0.91.0/24")] }));
         Assert.Equal("store-unavailable", error.Code);
-    }
+    }, hosts: 2, store: LabStore.Etcd);
 
     [Fact]
     public async Task Down_cleans_up_after_the_agents_were_killed()
@@ -100,15 +116,14 @@ public sealed class LabTests
     }
 
     [Fact]
-    public async Task A_second_up_of_a_running_lab_gets_a_clear_error_and_changes_nothing()
+    public Task A_second_up_of_a_running_lab_gets_a_clear_error_and_changes_nothing() => WithLabAsync(async lab =>
     {
-        await using var lab = await LabFixture.UpAsync(1);
         var again = new LabOptions { Name = lab.State.Name, Hosts = 1, WeftCommand = WeftBinary.Command };
         var e = await Assert.ThrowsAsync<LabException>(() => Lab.UpAsync(again, _ => { }, CancellationToken.None));
         Assert.Contains("already running", e.Message, StringComparison.Ordinal);
         using var h1 = lab.Client(1);
         Assert.True((await h1.StatusAsync()).StoreReachable, "the running lab is untouched");
-    }
+    }, hosts: 1);
 
     [Fact]
     public async Task Bad_lab_options_are_refused_before_anything_is_built()
