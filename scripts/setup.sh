@@ -11,7 +11,7 @@ want=(iproute2 iputils-ping procps util-linux iperf3)
 for arg in "$@"; do
   case $arg in
     --tests) want+=(etcd-server etcd-client sqlite3 tshark) ;;
-    --bench) want+=(etcd-server etcd-client tshark) ;;
+    --bench) want+=(etcd-server etcd-client tshark containernetworking-plugins) ;;
     *) echo "setup.sh: unknown option '$arg' (use --tests or --bench)" >&2; exit 2 ;;
   esac
 done

@@ -20,7 +20,7 @@ public sealed class HostRegistration : IAsyncDisposable
     private readonly TimeSpan _ttl;
     private readonly TimeProvider _clock;
     private readonly CancellationTokenSource _stop = new();
-    private KeptLease? _lease;
+    private HeldLease? _lease;
     private Task _loop = Task.CompletedTask;
     private int _stopped;
 
@@ -73,7 +73,7 @@ public sealed class HostRegistration : IAsyncDisposable
 
     private async Task RegisterAsync(CancellationToken cancellationToken)
     {
-        var lease = await KeptLease.GrantAsync(_store, _ttl, cancellationToken);
+        var lease = await _store.GrantHeldLeaseAsync(_ttl, cancellationToken);
         try
         {
             var record = new HostRecord

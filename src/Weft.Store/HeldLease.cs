@@ -1,9 +1,10 @@
 namespace Weft.Store;
 
 /// <summary>
-/// A lease kept alive in the background until disposed; disposing revokes it so its keys go away at once instead of
-/// after the TTL. <see cref="Lost"/> fires when the lease ended anyway (the store expired it, or no keep-alive got
-/// through for a whole TTL), which tells the owner its keys are gone and must be re-created on a new lease.
+/// A lease kept alive in the background. <see cref="Lost"/> fires when the lease ended anyway (the store expired it,
+/// or no keep-alive got through for a whole TTL), which tells the owner its keys are gone and must be re-created on a
+/// new lease. <see cref="StopAsync"/> either revokes it (its keys go at once) or lets it run out (they go after the
+/// TTL, exactly as if this process had died).
 /// </summary>
 public sealed class HeldLease : IAsyncDisposable
 {
@@ -11,6 +12,7 @@ public sealed class HeldLease : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _lost = new();
     private readonly Task _loop;
+    private int _stopped;
 
     private HeldLease(IClusterStore store, LeaseGrant grant)
     {
@@ -24,8 +26,11 @@ public sealed class HeldLease : IAsyncDisposable
 
     public TimeSpan Ttl { get; }
 
-    /// <summary>Cancelled when the lease is known or presumed gone.</summary>
+    /// <summary>Cancelled when the lease is known or presumed gone. Valid until <see cref="StopAsync"/>.</summary>
     public CancellationToken Lost => _lost.Token;
+
+    /// <summary>Safe to read at any time, also after <see cref="StopAsync"/>.</summary>
+    public bool IsLost => _lost.IsCancellationRequested;
 
     public static async Task<HeldLease> GrantAsync(IClusterStore store, TimeSpan ttl, CancellationToken cancellationToken = default)
     {
@@ -49,7 +54,7 @@ public sealed class HeldLease : IAsyncDisposable
             }
             catch (LeaseNotFoundException)
             {
-                _lost.Cancel();
+                await _lost.CancelAsync();
                 return;
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -60,7 +65,7 @@ public sealed class HeldLease : IAsyncDisposable
             {
                 if (TimeProvider.System.GetElapsedTime(lastSuccess) >= Ttl)
                 {
-                    _lost.Cancel();
+                    await _lost.CancelAsync();
                     return;
                 }
                 wait = TimeSpan.FromMilliseconds(Math.Min(500, period.TotalMilliseconds));
@@ -76,11 +81,19 @@ public sealed class HeldLease : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Stops the keep-alives. With <paramref name="revoke"/> the lease ends now and its keys go at once; without, they
+    /// go when the TTL runs out. Idempotent.
+    /// </summary>
+    public async ValueTask StopAsync(bool revoke)
     {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
         await _stop.CancelAsync();
         await _loop;
-        if (!_lost.IsCancellationRequested)
+        if (revoke && !_lost.IsCancellationRequested)
         {
             try
             {
@@ -95,11 +108,14 @@ public sealed class HeldLease : IAsyncDisposable
         _stop.Dispose();
         _lost.Dispose();
     }
+
+    /// <summary>Revokes the lease: its keys go at once instead of after the TTL.</summary>
+    public ValueTask DisposeAsync() => StopAsync(revoke: true);
 }
 
 public static class ClusterStoreExtensions
 {
-    /// <summary>Grants a lease and keeps it alive until the returned object is disposed.</summary>
+    /// <summary>Grants a lease and keeps it alive until the returned object is stopped or disposed.</summary>
     public static Task<HeldLease> GrantHeldLeaseAsync(this IClusterStore store, TimeSpan ttl, CancellationToken cancellationToken = default) =>
         HeldLease.GrantAsync(store, ttl, cancellationToken);
 }
