@@ -67,7 +67,7 @@ public static class Lab
 
             if (options.Store == LabStore.Etcd)
             {
-                state = state with { StorePid = StartEtcd(topology, directory), StoreNamespace = topology.StoreNamespace };
+                state = state with { StorePid = StartEtcd(topology.StoreNamespace, topology.StoreAddress.ToString(), directory), StoreNamespace = topology.StoreNamespace };
                 state.Save();
                 progress($"etcd on {topology.StoreAddress}:2379 in {topology.StoreNamespace}");
             }
@@ -171,10 +171,28 @@ public static class Lab
         "--run-dir", Path.Combine(h.Directory, "run"),
     ];
 
-    private static int StartEtcd(LabTopology topology, string directory)
+    /// <summary>Starts the lab's etcd again on its data (after a test stopped it), so agents can show that they reconnect.</summary>
+    public static LabState StartStore(LabState state)
     {
-        using var ns = NetworkNamespace.Open(topology.StoreNamespace);
-        var url = $"http://{topology.StoreAddress}:2379";
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.StoreNamespace is null || state.StoreKind != "etcd")
+        {
+            throw new LabException($"lab '{state.Name}' runs on the embedded store; there is no store process to start");
+        }
+        if (state.StorePid is { } running && LabProcesses.IsAlive(running))
+        {
+            throw new LabException($"the store of lab '{state.Name}' is already running (pid {running})");
+        }
+        var address = new Uri(state.StoreUrl.Replace("etcd://", "http://", StringComparison.Ordinal)).Host;
+        var next = state with { StorePid = StartEtcd(state.StoreNamespace, address, state.Directory) };
+        next.Save();
+        return next;
+    }
+
+    private static int StartEtcd(string storeNamespace, string address, string directory)
+    {
+        using var ns = NetworkNamespace.Open(storeNamespace);
+        var url = $"http://{address}:2379";
         return LabProcesses.StartDetached(ns,
         [
             "etcd", "--name", "lab", "--data-dir", Path.Combine(directory, "etcd"),

@@ -35,6 +35,8 @@ public sealed class LabFixture : IAsyncDisposable
 
     public WeftApiClient Client(int i) => new(Host(i).SocketPath);
 
+    public void StartStore() => State = Lab.Lab.StartStore(State);
+
     public void KillAgent(int i) => State = Lab.Lab.KillAgent(State, Host(i).Name);
 
     public async Task StartAgentAsync(int i) => State = await Lab.Lab.StartAgentAsync(State, Host(i).Name, CancellationToken.None);

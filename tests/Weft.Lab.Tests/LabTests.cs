@@ -95,6 +95,16 @@ public sealed class LabTests
         Assert.True(await LabFixture.PingAsync(s1.NetworkNamespace, s2.Endpoints[0].Address!), "traffic keeps flowing without the store");
         var error = await Assert.ThrowsAsync<WeftApiException>(() => h1.CreateNetworkAsync(new CreateNetworkRequest { Name = "new", Subnets = [new SubnetSpec("10.0.91.0/24")] }));
         Assert.Equal("store-unavailable", error.Code);
+
+        // The agents reconnect by themselves once the store is back.
+        lab.StartStore();
+        await LabFixture.EventuallyAsync(async () =>
+        {
+            var r = await LabStatus.CollectAsync(lab.State, CancellationToken.None);
+            return r.Hosts.All(h => h.Agent is { StoreReachable: true });
+        }, "every agent reaches the store again");
+        await h1.CreateNetworkAsync(new CreateNetworkRequest { Name = "after", Subnets = [new SubnetSpec("10.0.92.0/24")] });
+        await LabFixture.EventuallyAsync(async () => (await h2.ListNetworksAsync()).Any(n => n.Name == "after"), "host2 sees the network made after the outage");
     }, hosts: 2, store: LabStore.Etcd);
 
     [Fact]
