@@ -62,7 +62,8 @@ public sealed class OverlayNetworkDriver(HostContext host)
             result = new ApplyResult(created ? 1 : 0, 0);
             result += EnsureBridge(nl, network, plan.Mtu);
             result += EnsureVxlan(ns, nl, vni, plan.Mtu);
-            result += EnsureLocalEndpoints(ns, nl, plan, endpointFailures);
+            // Every veth in the network's namespace is this network's.
+            result += BridgePorts.Ensure(nl, KernelNames.OverlayBridgeName, network, plan.Mtu, plan.Local, static (_, _) => true, endpointFailures);
             result += EnsureRemoteEntries(nl, vni, plan.Remote);
         }
         catch when (created)
@@ -278,49 +279,6 @@ public sealed class OverlayNetworkDriver(HostContext host)
         }
     }
 
-    private static ApplyResult EnsureLocalEndpoints(NetworkNamespace ns, NetlinkHandle nl, OverlayNetworkPlan plan, List<Exception> failures)
-    {
-        var added = 0;
-        var removed = 0;
-        var bridge = nl.GetLink(KernelNames.OverlayBridgeName);
-        var want = plan.Local.ToDictionary(l => KernelNames.VethHostName(l.Endpoint.Id));
-        foreach (var link in nl.ListLinks().Where(l => KernelNames.IsVethHostName(l.Name) && !want.ContainsKey(l.Name)))
-        {
-            nl.DeleteLink(link.Name);
-            removed++;
-        }
-        foreach (var (vethName, local) in want)
-        {
-            var veth = nl.FindLink(vethName);
-            if (veth is null)
-            {
-                if (!File.Exists(local.SandboxNamespacePath))
-                {
-                    continue; // the sandbox is gone; its endpoint record will follow
-                }
-                try
-                {
-                    Attach(ns, nl, plan, local);
-                    added++;
-                }
-                catch (KernelException e)
-                {
-                    failures.Add(e); // Attach has undone its own work
-                }
-                continue;
-            }
-            if (veth.MasterIndex != bridge.Index)
-            {
-                nl.SetLinkMaster(vethName, KernelNames.OverlayBridgeName);
-            }
-            if (!veth.Up)
-            {
-                nl.SetLinkUp(vethName);
-            }
-        }
-        return new ApplyResult(added, removed);
-    }
-
     /// <summary>
     /// Plugs one local endpoint in: a veth whose host end joins <c>br0</c> and whose other end is created
     /// directly in the sandbox, then renamed, addressed and routed there. Undone whole on any error.
@@ -333,28 +291,7 @@ public sealed class OverlayNetworkDriver(HostContext host)
         using var nl = ns.OpenNetlink();
         if (nl.FindLink(KernelNames.VethHostName(local.Endpoint.Id)) is null)
         {
-            Attach(ns, nl, plan, local);
-        }
-    }
-
-    private static void Attach(NetworkNamespace ns, NetlinkHandle nl, OverlayNetworkPlan plan, LocalEndpoint local)
-    {
-        var ep = local.Endpoint;
-        var hostSide = KernelNames.VethHostName(ep.Id);
-        var containerSide = KernelNames.VethContainerName(ep.Id);
-        using var sandbox = NetworkNamespace.OpenPath(local.SandboxNamespacePath);
-        nl.AddLink(new Veth { Name = hostSide, Mtu = plan.Mtu, PeerName = containerSide, PeerNamespace = sandbox });
-        try
-        {
-            nl.SetLinkMaster(hostSide, KernelNames.OverlayBridgeName);
-            nl.SetLinkUp(hostSide);
-            SandboxInterface.Configure(sandbox, containerSide, ep, plan.Network, plan.Mtu, local.DefaultRoute);
-        }
-        catch
-        {
-            // Deleting one end of a veth pair deletes both.
-            nl.DeleteLink(hostSide);
-            throw;
+            BridgePorts.Attach(nl, KernelNames.OverlayBridgeName, plan.Network, plan.Mtu, local);
         }
     }
 
@@ -369,13 +306,7 @@ public sealed class OverlayNetworkDriver(HostContext host)
         }
         using var ns = NetworkNamespace.Open(nsName, Host.RunDirectory);
         using var nl = ns.OpenNetlink();
-        var name = KernelNames.VethHostName(endpointId);
-        if (nl.FindLink(name) is null)
-        {
-            return false;
-        }
-        nl.DeleteLink(name);
-        return true;
+        return BridgePorts.Detach(nl, endpointId);
     }
 
     /// <summary>

@@ -1,0 +1,100 @@
+using Weft.Core.Model;
+using Weft.Core.Naming;
+using Weft.Linux;
+using Weft.Linux.Links;
+using Weft.Linux.Namespaces;
+
+namespace Weft.DataPlane;
+
+/// <summary>
+/// The local endpoints of one bridge: a veth per endpoint whose host end is a port of the bridge and whose
+/// other end lives in the sandbox. Shared by the overlay driver (br0 in the network's namespace) and the
+/// bridge driver (a bridge in the host namespace).
+/// </summary>
+internal static class BridgePorts
+{
+    /// <summary>
+    /// Plugs in the wanted endpoints and unplugs the veths of <paramref name="owned"/> that nobody wants.
+    /// A failing endpoint is undone and reported in <paramref name="failures"/>; the others still get plugged in.
+    /// </summary>
+    public static ApplyResult Ensure(NetlinkHandle nl, string bridgeName, NetworkRecord network, int mtu,
+        IReadOnlyList<LocalEndpoint> local, Func<Link, Link, bool> owned, List<Exception> failures)
+    {
+        var added = 0;
+        var removed = 0;
+        var bridge = nl.GetLink(bridgeName);
+        var want = local.ToDictionary(l => KernelNames.VethHostName(l.Endpoint.Id));
+        foreach (var link in nl.ListLinks().Where(l => KernelNames.IsVethHostName(l.Name) && owned(l, bridge) && !want.ContainsKey(l.Name)))
+        {
+            nl.DeleteLink(link.Name);
+            removed++;
+        }
+        foreach (var (vethName, endpoint) in want)
+        {
+            var veth = nl.FindLink(vethName);
+            if (veth is null)
+            {
+                if (!File.Exists(endpoint.SandboxNamespacePath))
+                {
+                    continue; // the sandbox is gone; its endpoint record will follow
+                }
+                try
+                {
+                    Attach(nl, bridgeName, network, mtu, endpoint);
+                    added++;
+                }
+                catch (KernelException e)
+                {
+                    failures.Add(e); // Attach has undone its own work
+                }
+                continue;
+            }
+            if (veth.MasterIndex != bridge.Index)
+            {
+                nl.SetLinkMaster(vethName, bridgeName);
+            }
+            if (!veth.Up)
+            {
+                nl.SetLinkUp(vethName);
+            }
+        }
+        return new ApplyResult(added, removed);
+    }
+
+    /// <summary>
+    /// Plugs one local endpoint in: a veth whose host end joins the bridge and whose other end is created
+    /// directly in the sandbox, then renamed, addressed and routed there. Undone whole on any error.
+    /// </summary>
+    public static void Attach(NetlinkHandle nl, string bridgeName, NetworkRecord network, int mtu, LocalEndpoint local)
+    {
+        var ep = local.Endpoint;
+        var hostSide = KernelNames.VethHostName(ep.Id);
+        var containerSide = KernelNames.VethContainerName(ep.Id);
+        using var sandbox = NetworkNamespace.OpenPath(local.SandboxNamespacePath);
+        nl.AddLink(new Veth { Name = hostSide, Mtu = mtu, PeerName = containerSide, PeerNamespace = sandbox });
+        try
+        {
+            nl.SetLinkMaster(hostSide, bridgeName);
+            nl.SetLinkUp(hostSide);
+            SandboxInterface.Configure(sandbox, containerSide, ep, network, mtu, local.DefaultRoute);
+        }
+        catch
+        {
+            // Deleting one end of a veth pair deletes both.
+            nl.DeleteLink(hostSide);
+            throw;
+        }
+    }
+
+    /// <summary>Unplugs a local endpoint; its interface in the sandbox goes with it. False when it was not plugged in.</summary>
+    public static bool Detach(NetlinkHandle nl, string endpointId)
+    {
+        var name = KernelNames.VethHostName(endpointId);
+        if (nl.FindLink(name) is null)
+        {
+            return false;
+        }
+        nl.DeleteLink(name);
+        return true;
+    }
+}
