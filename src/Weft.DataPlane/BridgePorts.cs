@@ -3,6 +3,7 @@ using Weft.Core.Naming;
 using Weft.Linux;
 using Weft.Linux.Links;
 using Weft.Linux.Namespaces;
+using Weft.Linux.Routing;
 
 namespace Weft.DataPlane;
 
@@ -13,6 +14,47 @@ namespace Weft.DataPlane;
 /// </summary>
 internal static class BridgePorts
 {
+    /// <summary>The bridge itself: present, up, with the network's MTU and exactly its gateway addresses.</summary>
+    public static ApplyResult EnsureBridge(NetlinkHandle nl, string name, NetworkRecord network, int mtu)
+    {
+        var added = 0;
+        var removed = 0;
+        var bridge = nl.FindLink(name);
+        if (bridge is null)
+        {
+            bridge = nl.AddLink(new Bridge { Name = name, Mtu = mtu });
+            added++;
+        }
+        else if (bridge.Mtu != mtu)
+        {
+            nl.SetLinkMtu(bridge.Name, mtu);
+        }
+        var want = network.Subnets.Where(s => s.Gateway is not null)
+            .Select(s => (Address: s.Gateway!, Prefix: s.Subnet.PrefixLength))
+            .ToHashSet();
+        var have = nl.ListAddresses(bridge.Index)
+            .Where(a => !a.Address.IsIPv6LinkLocal)
+            .ToList();
+        foreach (var (address, prefix) in want)
+        {
+            if (!have.Any(a => a.Address.Equals(address) && a.PrefixLength == prefix))
+            {
+                nl.AddAddress(new LinkAddress(bridge.Index, address, prefix));
+                added++;
+            }
+        }
+        foreach (var a in have.Where(a => !want.Contains((a.Address, a.PrefixLength))))
+        {
+            nl.DeleteAddress(a);
+            removed++;
+        }
+        if (!bridge.Up)
+        {
+            nl.SetLinkUp(bridge.Name);
+        }
+        return new ApplyResult(added, removed);
+    }
+
     /// <summary>
     /// Plugs in the wanted endpoints and unplugs the veths of <paramref name="owned"/> that nobody wants.
     /// A failing endpoint is undone and reported in <paramref name="failures"/>; the others still get plugged in.

@@ -60,7 +60,11 @@ public sealed class OverlayNetworkDriver(HostContext host)
             using var ns = NetworkNamespace.Open(nsName, Host.RunDirectory);
             using var nl = ns.OpenNetlink();
             result = new ApplyResult(created ? 1 : 0, 0);
-            result += EnsureBridge(nl, network, plan.Mtu);
+            if (nl.FindLink("lo") is { Up: false })
+            {
+                nl.SetLinkUp("lo");
+            }
+            result += BridgePorts.EnsureBridge(nl, KernelNames.OverlayBridgeName, network, plan.Mtu);
             result += EnsureVxlan(ns, nl, vni, plan.Mtu);
             // Every veth in the network's namespace is this network's.
             result += BridgePorts.Ensure(nl, KernelNames.OverlayBridgeName, network, plan.Mtu, plan.Local, static (_, _) => true, endpointFailures);
@@ -157,50 +161,6 @@ public sealed class OverlayNetworkDriver(HostContext host)
                 }
             }
         }
-    }
-
-    private static ApplyResult EnsureBridge(NetlinkHandle nl, NetworkRecord network, int mtu)
-    {
-        var added = 0;
-        var removed = 0;
-        if (nl.FindLink("lo") is { Up: false })
-        {
-            nl.SetLinkUp("lo");
-        }
-        var bridge = nl.FindLink(KernelNames.OverlayBridgeName);
-        if (bridge is null)
-        {
-            bridge = nl.AddLink(new Bridge { Name = KernelNames.OverlayBridgeName, Mtu = mtu });
-            added++;
-        }
-        else if (bridge.Mtu != mtu)
-        {
-            nl.SetLinkMtu(bridge.Name, mtu);
-        }
-        var want = network.Subnets.Where(s => s.Gateway is not null)
-            .Select(s => (Address: s.Gateway!, Prefix: s.Subnet.PrefixLength))
-            .ToHashSet();
-        var have = nl.ListAddresses(bridge.Index)
-            .Where(a => !a.Address.IsIPv6LinkLocal)
-            .ToList();
-        foreach (var (address, prefix) in want)
-        {
-            if (!have.Any(a => a.Address.Equals(address) && a.PrefixLength == prefix))
-            {
-                nl.AddAddress(new LinkAddress(bridge.Index, address, prefix));
-                added++;
-            }
-        }
-        foreach (var a in have.Where(a => !want.Contains((a.Address, a.PrefixLength))))
-        {
-            nl.DeleteAddress(a);
-            removed++;
-        }
-        if (!bridge.Up)
-        {
-            nl.SetLinkUp(bridge.Name);
-        }
-        return new ApplyResult(added, removed);
     }
 
     private ApplyResult EnsureVxlan(NetworkNamespace ns, NetlinkHandle nl, int vni, int mtu)

@@ -196,6 +196,37 @@ public abstract class OverlayEndToEndTests(LabStore store) : IAsyncLifetime
         Assert.Empty(await h1.ListSandboxesAsync(all: true));
     }
 
+    [Fact]
+    public async Task A_bridge_network_joins_sandboxes_of_one_host_and_a_null_network_gives_loopback_only()
+    {
+        using var h1 = _lab.Client(1);
+        var bridge = await h1.CreateNetworkAsync(new CreateNetworkRequest { Name = "local-br", Driver = "bridge", Subnets = [new SubnetSpec("10.0.100.0/24")] });
+        Assert.Equal(("bridge", "local", (int?)null), (bridge.Driver, bridge.Scope, bridge.Vni));
+        var b1 = await h1.CreateSandboxAsync(Sleeper("b1", "local-br"));
+        var b2 = await h1.CreateSandboxAsync(Sleeper("b2", "local-br"));
+        Assert.True(await LabFixture.PingAsync(b1.NetworkNamespace, b2.Endpoints[0].Address!), "b1 → b2 over the host's bridge");
+        Assert.True(await LabFixture.PingAsync(b1.NetworkNamespace, "10.0.100.1"), "b1 → the bridge's gateway address");
+
+        await h1.CreateNetworkAsync(new CreateNetworkRequest { Name = "none", Driver = "null" });
+        var lonely = await h1.CreateSandboxAsync(Sleeper("lonely", "none"));
+        using (var ns = NetworkNamespace.OpenPath(lonely.NetworkNamespace))
+        using (var nl = ns.OpenNetlink())
+        {
+            Assert.Equal(["lo"], nl.ListLinks().Select(l => l.Name));
+        }
+
+        await h1.RemoveSandboxAsync("b1", force: true);
+        await h1.RemoveSandboxAsync("b2", force: true);
+        await h1.RemoveNetworkAsync("local-br");
+        var bridgeName = Core.Naming.KernelNames.LocalBridgeName(bridge.Id);
+        await LabFixture.EventuallyAsync(() =>
+        {
+            using var host = NetworkNamespace.Open(_lab.Host(1).Namespace);
+            using var nl = host.OpenNetlink();
+            return nl.FindLink(bridgeName) is null;
+        }, $"host1's bridge {bridgeName} is removed with its network");
+    }
+
     private static void WithVxlan(string host, string network, int vni, Action<NetlinkHandle, Link> act)
     {
         using var ns = NetworkNamespace.Open($"weft-{host}_{network}");

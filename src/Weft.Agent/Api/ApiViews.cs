@@ -29,8 +29,14 @@ public static class ApiViews
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(s);
         return new(e.Id, e.NetworkName, s.SandboxById(e.SandboxId)?.Name ?? e.ContainerName ?? e.SandboxId, e.ContainerName, e.Aliases,
-            e.HostId, s.HostName(e.HostId), s.IsAlive(e.HostId), e.Address?.ToString(), e.Mac.ToString(), e.InterfaceName);
+            e.HostId, s.HostName(e.HostId), s.IsAlive(e.HostId), e.Address?.ToString(), e.Mac.ToString(), e.InterfaceName, HostAddress(e.HostId, s));
     }
+
+    /// <summary>The host's underlay address while it is alive, else the one it last registered; null if never seen.</summary>
+    private static string? HostAddress(string hostId, ClusterSnapshot s) =>
+        s.LiveHosts.TryGetValue(hostId, out var h) ? h.UnderlayAddress
+        : s.KnownHosts.TryGetValue(hostId, out var i) ? i.UnderlayAddress
+        : null;
 
     public static SandboxDetail Sandbox(SandboxRecord r, ClusterSnapshot s, string localHostId)
     {

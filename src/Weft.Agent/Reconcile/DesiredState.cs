@@ -20,7 +20,8 @@ public static class DesiredState
         var localByNetwork = snapshot.Endpoints.Values.Where(e => e.HostId == hostId).GroupBy(e => e.NetworkId);
         foreach (var group in localByNetwork)
         {
-            if (snapshot.NetworkById(group.Key) is not { Driver: NetworkDriver.Overlay, Vni: not null } network)
+            if (snapshot.NetworkById(group.Key) is not { } network
+                || !(network is { Driver: NetworkDriver.Overlay, Vni: not null } || network.Driver == NetworkDriver.Bridge))
             {
                 continue;
             }
@@ -54,7 +55,10 @@ public static class DesiredState
                 remote.Add(new RemoteEndpoint(e.Address, e.Mac, vtep));
             }
         }
-        return new OverlayNetworkPlan(network, MtuRules.Effective(network, underlayMtu), local, remote);
+        // A bridge network never leaves the host: Docker's 1500 unless given, and no remote endpoints.
+        return network.Driver == NetworkDriver.Bridge
+            ? new OverlayNetworkPlan(network, network.Mtu ?? 1500, local, [])
+            : new OverlayNetworkPlan(network, MtuRules.Effective(network, underlayMtu), local, remote);
     }
 
     /// <summary>A sandbox's default route goes through its first network that reaches outside (the lowest ethN).</summary>

@@ -73,14 +73,27 @@ public sealed class Reconciler(
         {
             try
             {
-                total += driver.Apply(plan);
+                total += plan.Network.Driver == Core.Model.NetworkDriver.Bridge ? BridgeNetworkDriver.Apply(plan) : driver.Apply(plan);
             }
             catch (KernelException e)
             {
                 errors.Add($"network {plan.Network.Name}: {e.Message}");
             }
         }
-        var wanted = plans.Select(p => p.Network.Name).ToHashSet();
+        var wantedBridges = plans.Where(p => p.Network.Driver == Core.Model.NetworkDriver.Bridge).Select(p => KernelNames.LocalBridgeName(p.Network.Id)).ToHashSet();
+        foreach (var bridge in BridgeNetworkDriver.ListBridges().Where(b => !wantedBridges.Contains(b)))
+        {
+            try
+            {
+                BridgeNetworkDriver.Remove(bridge);
+                total += new ApplyResult(0, 1);
+            }
+            catch (KernelException e)
+            {
+                errors.Add($"remove bridge {bridge}: {e.Message}");
+            }
+        }
+        var wanted = plans.Where(p => p.Network.Driver == Core.Model.NetworkDriver.Overlay).Select(p => p.Network.Name).ToHashSet();
         // Remove only what the store no longer wants. Without a complete view (store never reached) nothing is removed.
         foreach (var name in driver.ListProgrammed().Where(n => !wanted.Contains(n)))
         {

@@ -137,11 +137,14 @@ public sealed class SandboxManager(
             case NetworkDriver.Overlay:
                 overlay.Apply(DesiredState.PlanFor(snapshot, network, HostId, context.Underlay.Mtu));
                 break;
+            case NetworkDriver.Bridge:
+                BridgeNetworkDriver.Apply(DesiredState.PlanFor(snapshot, network, HostId, context.Underlay.Mtu));
+                break;
             case NetworkDriver.Null:
                 break; // loopback only
             default:
                 throw new WeftValidationException(ErrorCodes.InvalidNetwork,
-                    $"network '{network.Name}' uses the {network.Driver.ToName()} driver, which sandboxes cannot join yet; use an overlay network");
+                    $"network '{network.Name}' uses the {network.Driver.ToName()} driver, which sandboxes cannot join yet; use an overlay, bridge or null network");
         }
     }
 
@@ -186,10 +189,7 @@ public sealed class SandboxManager(
         await view.RefreshAsync(ct);
         using (await kernelLock.AcquireAsync(ct))
         {
-            if (view.Current.NetworkById(endpoint.NetworkId) is { Driver: NetworkDriver.Overlay } network)
-            {
-                overlay.Detach(network, endpoint.Id);
-            }
+            Detach(view.Current.NetworkById(endpoint.NetworkId), endpoint.Id);
         }
         return record;
     }
@@ -217,10 +217,7 @@ public sealed class SandboxManager(
         {
             foreach (var e in mine)
             {
-                if (view.Current.NetworkById(e.NetworkId) is { Driver: NetworkDriver.Overlay } network)
-                {
-                    overlay.Detach(network, e.Id);
-                }
+                Detach(view.Current.NetworkById(e.NetworkId), e.Id);
             }
             var nsName = Path.GetFileName(record.NetworkNamespace);
             if (NetworkNamespace.Exists(nsName, context.NetnsRunDirectory))
@@ -230,6 +227,20 @@ public sealed class SandboxManager(
         }
         SandboxFiles.Delete(context.SandboxDirectory(record.Name));
         log.LogInformation("sandbox {Name} removed", name);
+    }
+
+    /// <summary>Unplugs an endpoint from whichever driver holds it; the caller holds the kernel lock.</summary>
+    private void Detach(NetworkRecord? network, string endpointId)
+    {
+        switch (network?.Driver)
+        {
+            case NetworkDriver.Overlay:
+                overlay.Detach(network, endpointId);
+                break;
+            case NetworkDriver.Bridge:
+                BridgeNetworkDriver.Detach(endpointId);
+                break;
+        }
     }
 
     /// <summary>"running", "exited" (its process ended) or "created" (it never had one).</summary>
