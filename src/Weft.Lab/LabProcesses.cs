@@ -11,21 +11,8 @@ namespace Weft.Lab;
 /// </summary>
 internal static class LabProcesses
 {
-    public static int StartDetached(NetworkNamespace ns, IReadOnlyList<string> command, string logPath)
-    {
-        var psi = new ProcessStartInfo("setsid") { UseShellExecute = false, WorkingDirectory = "/" };
-        psi.ArgumentList.Add("sh");
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("log=$1; shift; exec \"$@\" >>\"$log\" 2>&1 </dev/null");
-        psi.ArgumentList.Add("weft-lab");
-        psi.ArgumentList.Add(logPath);
-        foreach (var arg in command)
-        {
-            psi.ArgumentList.Add(arg);
-        }
-        using var process = ns.StartProcess(psi);
-        return process.Id;
-    }
+    public static int StartDetached(NetworkNamespace ns, IReadOnlyList<string> command, string logPath) =>
+        DetachedProcess.Start(ns, command, logPath);
 
     /// <summary>The identity of a namespace as the kernel names it ("net:[4026532345]").</summary>
     public static string? Identity(string namespaceName)
