@@ -11,7 +11,16 @@ using Weft.Wire.Pcap;
 
 // bench/run wire:
 //  1. BenchmarkDotNet: ns per packet and bytes allocated for decap-parse and encap-build of a 1450-byte frame;
-//  2. whole-process decode of the same pcap file by Weft and by tshark (the peer), in packets per second.
+//  2. whole-process decode of the same pcap file by Weft and by tshark (the peer), in packets per second;
+//  3. live capture: the highest rate `weft capture`'s loop sustains on a veth with zero kernel drops (CaptureBench).
+// bench/run wire capture: step 3 alone.
+if (args.Length == 1 && args[0] == "capture")
+{
+    var (weftSteps, dumpcapSteps) = CaptureBench.Run(PrintStep);
+    PrintCapture(weftSteps, dumpcapSteps);
+    return 0;
+}
+
 if (args.Length == 2 && args[0] == "decode")
 {
     // The child mode timed in step 2: read a capture and decode every frame down to the inner transport.
@@ -54,6 +63,8 @@ try
     var self = Environment.ProcessPath!;
     var weftSeconds = Time(self, "decode", path);
     var tsharkSeconds = Time("tshark", "-n", "-r", path, "-T", "fields", "-e", "vxlan.vni", "-e", "udp.dstport");
+    Console.WriteLine("Live capture ladder (1500-byte VXLAN frames over a veth, one second per rate):");
+    var (captureWeft, captureDumpcap) = CaptureBench.Run(PrintStep);
 
     Console.WriteLine();
     Console.WriteLine("Weft.Wire, 1450-byte inner frame (BenchmarkDotNet, in-process):");
@@ -64,12 +75,33 @@ try
     Console.WriteLine($"Whole-process decode of a {Packets:N0}-packet VXLAN pcap:");
     BenchResult.Figure("weft (PcapReader + VxlanFrame.Decode)", Packets / weftSeconds, "packets/s");
     BenchResult.Figure("tshark -T fields -e vxlan.vni", Packets / tsharkSeconds, "packets/s");
+    PrintCapture(captureWeft, captureDumpcap);
     BenchResult.Print("wire", "pcap decode packets/s, whole process", Packets / weftSeconds, Packets / tsharkSeconds, higherIsBetter: true);
     return 0;
 }
 finally
 {
     dir.Delete(recursive: true);
+}
+
+static void PrintStep(string who, CaptureStep s) =>
+    Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"  {who,-8} target {s.TargetRate,9:N0}/s  sent {s.SentRate,11:N0}/s  captured {s.Captured,9:N0} of {s.Sent,9:N0}  kernel: {s.Kernel.Drops:N0} dropped"));
+
+static void PrintCapture(IReadOnlyList<CaptureStep> weft, IReadOnlyList<CaptureStep> dumpcap)
+{
+    Console.WriteLine("Live capture, highest rate with zero kernel drops (1500-byte frames, veth, same BPF filter and buffer):");
+    BenchResult.Figure("weft capture loop (recv, decode, name, format)", CaptureBench.Best(weft), "packets/s");
+    BenchResult.Figure("dumpcap -f 'udp dst port 4789' -w /dev/null", CaptureBench.Best(dumpcap), "packets/s");
+    foreach (var (who, steps) in new[] { ("weft", weft), ("dumpcap", dumpcap) })
+    {
+        if (steps.Count > 0 && steps[^1].Clean)
+        {
+            // The receiver took everything: the figure is the sender's limit on this machine, a lower bound.
+            Console.WriteLine($"  ({who} kept up with all the sender could send: its figure is a lower bound)");
+        }
+    }
+    BenchResult.Print("capture", "zero-drop capture packets/s", CaptureBench.Best(weft), CaptureBench.Best(dumpcap), higherIsBetter: true);
 }
 
 static double Time(string file, params string[] arguments)

@@ -1,5 +1,6 @@
 using Weft.Cli.Commands;
 using Weft.Cli.Commands.Agent;
+using Weft.Cli.Commands.Capture;
 using Weft.Cli.Commands.Lab;
 using Weft.Cli.Commands.Network;
 using Weft.Cli.Commands.Sandbox;
@@ -21,6 +22,7 @@ internal static class Program
         new StatusCommands(),
         new AgentCommands(),
         new LabCommands(),
+        new CaptureCommands(),
     ];
 
     public static Task<int> Main(string[] args) =>

@@ -53,4 +53,26 @@ public sealed class CaptureFormatterTests
 
         Assert.EndsWith("| inner frame [truncated at ethernet]", Formatter().Format(Frames.Encapsulated(new byte[6])));
     }
+
+    [Fact]
+    public void Formatting_a_line_allocates_nothing_and_a_short_buffer_cuts_it()
+    {
+        var formatter = Formatter();
+        var frame = Frames.Encapsulated(Frames.IcmpEcho(Frames.Shell2Ip, Frames.ShellIp, 3072, 0, srcMac: Frames.Shell2Mac, dstMac: Frames.ShellMac));
+        var line = new char[CaptureFormatter.MaxLineLength];
+        var decoded = VxlanFrame.Decode(frame);
+        formatter.Format(decoded, innerOnly: false, line); // warm up
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            decoded = VxlanFrame.Decode(frame);
+            formatter.Format(decoded, innerOnly: false, line);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        var shortLine = new char[20];
+        Assert.Equal(20, formatter.Format(decoded, innerOnly: false, shortLine));
+        Assert.Equal("host3 → host2  vxlan", new string(shortLine));
+    }
 }

@@ -43,6 +43,8 @@ internal sealed class VethPair : IDisposable
                 nl.SetLinkUp(RightInterface);
             }
 
+            WaitRunning(left, LeftInterface);
+            WaitRunning(right, RightInterface);
             return new VethPair(left, right);
         }
         catch
@@ -61,6 +63,25 @@ internal sealed class VethPair : IDisposable
     {
         Remove(Left);
         Remove(Right);
+    }
+
+    /// <summary>
+    /// Until the kernel's link watcher has run for the device (up to a second, longer under load), it still has the
+    /// no-op qdisc that drops every frame sent; IFF_RUNNING is set in the same step.
+    /// </summary>
+    private static void WaitRunning(NetworkNamespace ns, string name)
+    {
+        using var nl = ns.OpenNetlink();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while ((nl.GetLink(name).Flags & LinkFlags.Running) == 0)
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                throw new TimeoutException($"{name} in {ns.Name} is not running after 10 s");
+            }
+
+            Thread.Sleep(20);
+        }
     }
 
     private static void Remove(NetworkNamespace ns)

@@ -16,6 +16,7 @@ internal static unsafe partial class Libc
     internal const int AF_BRIDGE = 7;
     internal const int AF_INET6 = 10;
     internal const int AF_NETLINK = 16;
+    internal const int AF_PACKET = 17;
 
     internal const int SOCK_RAW = 3;
     internal const int SOCK_CLOEXEC = 0x80000;
@@ -25,6 +26,12 @@ internal static unsafe partial class Libc
     internal const int SO_RCVBUF = 8;
     internal const int SO_SNDBUFFORCE = 32;
     internal const int SO_RCVBUFFORCE = 33;
+    internal const int SO_ATTACH_FILTER = 26;
+
+    // linux/if_packet.h and bits/socket.h; ETH_P_ALL from linux/if_ether.h, in network byte order on the wire.
+    internal const int SOL_PACKET = 263;
+    internal const int PACKET_STATISTICS = 6;
+    internal const ushort ETH_P_ALL = 0x0003;
 
     internal const int MSG_PEEK = 0x02;
     internal const int MSG_TRUNC = 0x20;
@@ -53,6 +60,35 @@ internal static unsafe partial class Libc
         public uint Groups;
     }
 
+    /// <summary>struct sockaddr_ll (linux/if_packet.h): 20 bytes.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal unsafe struct SockaddrLl
+    {
+        public ushort Family;
+        public ushort Protocol;
+        public int IfIndex;
+        public ushort HaType;
+        public byte PktType;
+        public byte HaLen;
+        public fixed byte Addr[8];
+    }
+
+    /// <summary>struct sock_fprog (linux/filter.h): a length and a pointer to the instructions.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct SockFprog
+    {
+        public ushort Length;
+        public void* Filter;
+    }
+
+    /// <summary>struct tpacket_stats (linux/if_packet.h).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct TpacketStats
+    {
+        public uint Packets;
+        public uint Drops;
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     internal struct PollFd
     {
@@ -66,6 +102,15 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, EntryPoint = "bind", SetLastError = true)]
     internal static partial int Bind(SafeHandle fd, SockaddrNl* address, int length);
+
+    [LibraryImport(Lib, EntryPoint = "bind", SetLastError = true)]
+    internal static partial int Bind(SafeHandle fd, SockaddrLl* address, int length);
+
+    [LibraryImport(Lib, EntryPoint = "getsockopt", SetLastError = true)]
+    internal static partial int GetSockOpt(SafeHandle fd, int level, int name, void* value, int* length);
+
+    [LibraryImport(Lib, EntryPoint = "if_nametoindex", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial uint IfNameToIndex(string name);
 
     [LibraryImport(Lib, EntryPoint = "getsockname", SetLastError = true)]
     internal static partial int GetSockName(SafeHandle fd, SockaddrNl* address, int* length);

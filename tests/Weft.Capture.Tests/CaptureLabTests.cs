@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Weft.Api;
+using Weft.Cli.Commands.Capture;
+using Weft.Lab;
+using Weft.Linux.Namespaces;
+using Weft.Linux.Packets;
+using Weft.Testing;
+using Weft.Wire;
+using Weft.Wire.Pcap;
+
+namespace Weft.Capture.Tests;
+
+/// <summary>
+/// `weft capture` on a two-host lab: what it prints and writes must match what tshark makes of the same frames,
+/// and a VXLAN frame Weft builds by hand must be taken in by the kernel's own VXLAN device and answered.
+/// </summary>
+public sealed class CaptureLabTests : IAsyncLifetime
+{
+    private const string Network = "test-net";
+    private readonly string _dir = Directory.CreateTempSubdirectory("wtt-capture-").FullName;
+    private LabFixture? _lab;
+    private NetworkDetail _net = null!;
+    private SandboxDetail _shell = null!;
+    private SandboxDetail _shell2 = null!;
+
+    private LabFixture Lab => _lab!;
+
+    public async Task InitializeAsync()
+    {
+        _lab = await LabFixture.UpAsync(2);
+        using var c1 = Lab.Client(1);
+        using var c2 = Lab.Client(2);
+        _net = await c1.CreateNetworkAsync(new CreateNetworkRequest { Name = Network, Subnets = [new SubnetSpec("10.0.10.0/24")] });
+        await LabFixture.EventuallyAsync(async () => (await c2.ListNetworksAsync()).Any(n => n.Name == Network), $"host 2 sees {Network}");
+        _shell = await c1.CreateSandboxAsync(Sandbox("shell"));
+        _shell2 = await c2.CreateSandboxAsync(Sandbox("shell2"));
+        // Each agent programs the other's endpoint from the store: wait until the overlay carries a ping both ways.
+        await LabFixture.EventuallyAsync(() => LabFixture.PingAsync(_shell2.NetworkNamespace, Ip(_shell)), "shell2 reaches shell");
+        await LabFixture.EventuallyAsync(() => LabFixture.PingAsync(_shell.NetworkNamespace, Ip(_shell2)), "shell reaches shell2");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_lab is not null)
+        {
+            await _lab.DisposeAsync();
+        }
+
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Capture_on_host2_prints_and_writes_what_tshark_reads_from_the_same_frames()
+    {
+        using var c2 = Lab.Client(2);
+        var names = await CaptureNames.LoadAsync(c2, CancellationToken.None);
+        using var hostNs = NetworkNamespace.Open(Lab.Host(2).Namespace);
+        using var socket = PacketSocket.Open(hostNs, "eth0", CaptureSession.Filter());
+        var decoded = new List<VxlanFrame>();
+        var session = new CaptureSession(socket, new CaptureFormatter(names), new CaptureOptions { Vni = _net.Vni }) { OnFrame = decoded.Add };
+        var path = Path.Combine(_dir, "host2.pcap");
+        var output = new StringWriter(CultureInfo.InvariantCulture);
+        using var stop = new CancellationTokenSource();
+        CaptureResult result;
+        using (var pcap = new PcapWriter(File.Create(path)))
+        {
+            var capture = Task.Factory.StartNew(() => session.Run(output, pcap, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            Assert.True(await LabFixture.PingAsync(_shell2.NetworkNamespace, Ip(_shell), count: 3));
+            await Task.Delay(300);
+            await stop.CancelAsync();
+            result = await capture;
+        }
+
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(result.Captured >= 6, $"3 requests and 3 replies, got {result.Captured}:\n{output}");
+        Assert.Equal(0, result.Kernel.Drops);
+        Assert.Equal(result.Captured, lines.Length);
+        Assert.Equal(result.Captured, decoded.Count);
+
+        var (h1, h2) = (Lab.Host(1), Lab.Host(2));
+        var rows = Tshark(path, ["ip.src", "ip.dst", "udp.dstport", "vxlan.vni", "eth.src", "eth.dst", "icmp.type", "icmp.ident", "icmp.seq"]);
+        Assert.Equal(decoded.Count, rows.Count);
+        var requests = 0;
+        var replies = 0;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var (weft, t, line) = (decoded[i], rows[i], lines[i]);
+            Assert.True(weft.IsVxlan);
+            Assert.Equal($"{weft.Outer.Source},{weft.Inner.Source}", t["ip.src"]);
+            Assert.Equal($"{weft.Outer.Destination},{weft.Inner.Destination}", t["ip.dst"]);
+            Assert.Equal("4789", t["udp.dstport"].Split(',')[0]);
+            Assert.Equal(weft.Vni.ToString(CultureInfo.InvariantCulture), t["vxlan.vni"]);
+            Assert.Equal($"{weft.Outer.Ethernet.Source},{weft.Inner.Ethernet.Source}", t["eth.src"]);
+            Assert.Equal($"{weft.Outer.Ethernet.Destination},{weft.Inner.Ethernet.Destination}", t["eth.dst"]);
+            Assert.True(weft.Inner.IsIcmp, line);
+            Assert.Equal(weft.Inner.Icmp.Type.ToString(CultureInfo.InvariantCulture), t["icmp.type"]);
+            Assert.Equal(weft.Inner.Icmp.Identifier.ToString(CultureInfo.InvariantCulture), t["icmp.ident"].Split(',')[0]);
+            Assert.Equal(weft.Inner.Icmp.Sequence.ToString(CultureInfo.InvariantCulture), t["icmp.seq"].Split(',')[0]);
+
+            // The printed line says the same, with names: the kernel built these frames, so this is Weft reading the kernel.
+            var (outerSrc, outerDst, innerIps) = t["icmp.type"] == "8"
+                ? (h2, h1, $"shell2 {Ip(_shell2)} → shell {Ip(_shell)}")
+                : (h1, h2, $"shell {Ip(_shell)} → shell2 {Ip(_shell2)}");
+            Assert.Equal(outerSrc.Address + "," + innerIps.Split(' ')[1], t["ip.src"]);
+            var kind = t["icmp.type"] == "8" ? "request" : "reply";
+            Assert.Equal(
+                $"{outerSrc.Name} → {outerDst.Name}  vxlan vni {_net.Vni} ({Network}) | {innerIps}  ICMP echo {kind} id {t["icmp.ident"]} seq {t["icmp.seq"]}",
+                line);
+            requests += t["icmp.type"] == "8" ? 1 : 0;
+            replies += t["icmp.type"] == "0" ? 1 : 0;
+        }
+
+        Assert.True(requests >= 3 && replies >= 3, string.Join('\n', lines));
+    }
+
+    [Fact]
+    public async Task A_vxlan_frame_built_by_weft_is_decapsulated_by_the_kernel_and_answered()
+    {
+        var (h1, h2) = (Lab.Host(1), Lab.Host(2));
+        using var ns1 = NetworkNamespace.Open(h1.Namespace);
+        using var ns2 = NetworkNamespace.Open(h2.Namespace);
+        var mac1 = EthMac(ns1);
+        var mac2 = EthMac(ns2);
+        using var socket = PacketSocket.Open(ns1, "eth0", CaptureSession.Filter());
+
+        // From shell (host1) to shell2 (host2), as host1's VXLAN device would send it, but built and sent by Weft.
+        const ushort id = 0xbeef, seq = 7;
+        var inner = Weft.Wire.Tests.Frames.IcmpEcho(V4(Ip(_shell)), V4(Ip(_shell2)), id, seq, payload: 32,
+            srcMac: MacAddress.Parse(_shell.Endpoints[0].Mac), dstMac: MacAddress.Parse(_shell2.Endpoints[0].Mac));
+        var tunnel = new VxlanTunnel(mac1, mac2, V4(h1.Address), V4(h2.Address), _net.Vni!.Value);
+        var frame = new byte[inner.Length + VxlanHeader.OverheadV4];
+        tunnel.Encapsulate(inner, frame);
+        socket.Send(frame);
+
+        // host2's kernel decapsulates it, delivers it to shell2, and shell2's reply comes back over the underlay.
+        var buffer = new byte[2048];
+        var deadline = Stopwatch.StartNew();
+        VxlanFrame reply = default;
+        while (deadline.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            var n = socket.Receive(buffer, TimeSpan.FromMilliseconds(200));
+            if (n <= 0)
+            {
+                continue;
+            }
+
+            var f = VxlanFrame.Decode(buffer.AsSpan(0, n));
+            if (f.IsVxlan && f.Inner.IsIcmp && f.Inner.Icmp is { Type: IcmpHeader.EchoReply, Identifier: id, Sequence: seq })
+            {
+                reply = f;
+                break;
+            }
+        }
+
+        Assert.True(reply.IsVxlan, "no echo reply came back within 5 s");
+        Assert.Equal(_net.Vni, reply.Vni);
+        Assert.Equal(h2.Address, reply.Outer.Source.ToString());
+        Assert.Equal(h1.Address, reply.Outer.Destination.ToString());
+        Assert.Equal(Ip(_shell2), reply.Inner.Source.ToString());
+        Assert.Equal(Ip(_shell), reply.Inner.Destination.ToString());
+        Assert.Equal(MacAddress.Parse(_shell.Endpoints[0].Mac), reply.Inner.Ethernet.Destination);
+        Assert.Equal(MacAddress.Parse(_shell2.Endpoints[0].Mac), reply.Inner.Ethernet.Source);
+        Assert.Equal(0, socket.ReadStatistics().Drops);
+    }
+
+    [Fact]
+    public async Task The_weft_capture_command_runs_inside_a_lab_host_and_reports_kernel_counts()
+    {
+        var host2 = Lab.Host(2);
+        var psi = new ProcessStartInfo(WeftBinary.Command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in WeftBinary.Command.Skip(1).Concat(["capture", "--count", "2", "--network", Network, "-w", Path.Combine(_dir, "cli.pcap")]))
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment[WeftApiClient.SocketEnvironmentVariable] = host2.SocketPath;
+        using var ns = NetworkNamespace.Open(host2.Namespace);
+        using var process = ns.StartProcess(psi);
+        try
+        {
+            // It says so on stderr once the socket is open; only then is a ping sure to be seen.
+            var first = await process.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal("capturing VXLAN (udp dst port 4789) on eth0, vni " + _net.Vni + " only", first);
+            Assert.True(await LabFixture.PingAsync(_shell2.NetworkNamespace, Ip(_shell), count: 1));
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(0, process.ExitCode);
+            var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(2, lines.Length);
+            Assert.Matches($"^{host2.Name} → {Lab.Host(1).Name}  vxlan vni {_net.Vni} \\({Network}\\) \\| shell2 {Regex(Ip(_shell2))} → shell {Regex(Ip(_shell))}  ICMP echo request id \\d+ seq 1$", lines[0]);
+            Assert.Matches($"^{Lab.Host(1).Name} → {host2.Name}  vxlan vni {_net.Vni} \\({Network}\\) \\| shell {Regex(Ip(_shell))} → shell2 {Regex(Ip(_shell2))}  ICMP echo reply id \\d+ seq 1$", lines[1]);
+            Assert.Equal("2 packets captured, 0 dropped by the kernel", (await stderr).Trim());
+            using var reader = new PcapReader(File.OpenRead(Path.Combine(_dir, "cli.pcap")));
+            var written = 0;
+            while (reader.TryRead(out _))
+            {
+                written++;
+            }
+
+            Assert.Equal(2, written);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+    }
+
+    private static CreateSandboxRequest Sandbox(string name) =>
+        new() { Name = name, Networks = [new SandboxNetworkSpec(Network)], Command = ["sleep", "infinity"] };
+
+    private static string Ip(SandboxDetail sandbox) => sandbox.Endpoints[0].Address!;
+
+    private static string Regex(string text) => System.Text.RegularExpressions.Regex.Escape(text);
+
+    private static uint V4(string dotted) => WireAddress.From(IPAddress.Parse(dotted)).V4Value;
+
+    private static MacAddress EthMac(NetworkNamespace ns)
+    {
+        using var nl = ns.OpenNetlink();
+        var bytes = nl.GetLink("eth0").MacAddress!.GetAddressBytes();
+        return MacAddress.Read(bytes);
+    }
+
+    private static List<Dictionary<string, string>> Tshark(string path, string[] fields)
+    {
+        var psi = new ProcessStartInfo("tshark") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-n", "-r", path, "-T", "fields", "-E", "separator=|", "-E", "occurrence=a", "-E", "aggregator=," })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        foreach (var f in fields)
+        {
+            psi.ArgumentList.Add("-e");
+            psi.ArgumentList.Add(f);
+        }
+
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEnd();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"tshark failed ({p.ExitCode}): {stderr}");
+        return [.. stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => fields.Zip(line.Split('|')).ToDictionary(z => z.First, z => z.Second))];
+    }
+}
