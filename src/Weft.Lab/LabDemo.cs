@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using Weft.Api;
 using Weft.Linux.Namespaces;
-using Weft.Linux.Routing;
 
 namespace Weft.Lab;
 
@@ -54,21 +53,23 @@ public sealed class LabDemo(LabOptions options, Action<string> say)
             Require(back.ExitCode == 0, $"ping from shell back to shell2 failed:\n{back.Output}");
             say("   and back from shell to shell2: 1 packets transmitted, 1 received");
 
-            Step(5, "what crossed the underlay");
-            say($"   {h3.Name} → {h2.Name}: UDP to port 4789 carrying VNI {net.Vni}; each host holds static entries, no flooding:");
-            using (var ns = NetworkNamespace.Open($"weft-{h3.Name}_{Network}"))
-            using (var nl = ns.OpenNetlink())
+            Step(5, $"on {h2.Name}: weft capture --count 4 --network {Network}, while shell2 pings shell twice");
+            // The real `weft capture` of this lab host: AF_PACKET on its underlay eth0, names from its agent.
+            var capture = RunInAsync(NamespacePath(h2.Namespace), [.. options.WeftCommand, "capture", "--count", "4", "--network", Network], ct,
+                new Dictionary<string, string> { [WeftApiClient.SocketEnvironmentVariable] = h2.SocketPath });
+            await Task.Delay(TimeSpan.FromSeconds(2), ct); // the capture socket opens once weft has started
+            await RunInAsync(shell2.NetworkNamespace, ["ping", "-c", "2", "-i", "0.2", "-W", "2", shellIp], ct);
+            var finished = await Task.WhenAny(capture, Task.Delay(TimeSpan.FromSeconds(15), ct));
+            Require(finished == capture, "weft capture saw fewer than 4 VXLAN packets within 15 s");
+            var (captureCode, captured) = await capture;
+            var lines = captured.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            foreach (var line in lines)
             {
-                var vx = nl.GetLink($"vx-{net.Vni}");
-                foreach (var e in nl.ListFdb(vx.Index).Where(e => e.Destination is not null))
-                {
-                    say($"   {h3.Name} fdb: {e.MacAddress.ToText()} → VTEP {e.Destination} (vx-{net.Vni}, permanent)");
-                }
-                foreach (var n in nl.ListNeighbors(vx.Index, System.Net.Sockets.AddressFamily.InterNetwork).Where(n => n.State == NeighborState.Permanent))
-                {
-                    say($"   {h3.Name} neigh: {n.Address} → {n.MacAddress.ToText()} (permanent)");
-                }
+                say($"   {line}");
             }
+            var vxlanLines = lines.Count(l => l.Contains($"vxlan vni {net.Vni}", StringComparison.Ordinal));
+            Require(captureCode == 0 && vxlanLines >= 4, $"weft capture failed or saw no VXLAN (exit {captureCode}):\n{captured}");
+            say($"   {vxlanLines} packets on {h2.Name}'s underlay, each UDP to port 4789 with VNI {net.Vni} around the ICMP between the sandboxes");
 
             Step(6, "iperf3: sandbox to sandbox over the overlay, host to host over the underlay");
             var overlay = await IperfAsync(shell.NetworkNamespace, shell2.NetworkNamespace, shellIp, ct);
@@ -123,12 +124,17 @@ public sealed class LabDemo(LabOptions options, Action<string> say)
     }
 
     /// <summary>Runs a program inside a namespace and collects its output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunInAsync(string namespacePath, IReadOnlyList<string> argv, CancellationToken ct)
+    public static async Task<(int ExitCode, string Output)> RunInAsync(string namespacePath, IReadOnlyList<string> argv, CancellationToken ct,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo(argv[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in argv.Skip(1))
         {
             psi.ArgumentList.Add(a);
+        }
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
         }
         using var ns = NetworkNamespace.OpenPath(namespacePath);
         using var p = ns.StartProcess(psi);
