@@ -80,7 +80,7 @@ public sealed class CaptureLabTests : IAsyncLifetime
         Assert.Equal(result.Captured, decoded.Count);
 
         var (h1, h2) = (Lab.Host(1), Lab.Host(2));
-        var rows = Tshark(path, ["ip.src", "ip.dst", "udp.dstport", "vxlan.vni", "eth.src", "eth.dst", "icmp.type", "icmp.ident", "icmp.seq"]);
+        var rows = Tshark.Fields(path, ["ip.src", "ip.dst", "udp.dstport", "vxlan.vni", "eth.src", "eth.dst", "icmp.type", "icmp.ident", "icmp.seq"]);
         Assert.Equal(decoded.Count, rows.Count);
         var requests = 0;
         var replies = 0;
@@ -258,27 +258,5 @@ public sealed class CaptureLabTests : IAsyncLifetime
         using var nl = ns.OpenNetlink();
         var bytes = nl.GetLink("eth0").MacAddress!.GetAddressBytes();
         return MacAddress.Read(bytes);
-    }
-
-    private static List<Dictionary<string, string>> Tshark(string path, string[] fields)
-    {
-        var psi = new ProcessStartInfo("tshark") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-n", "-r", path, "-T", "fields", "-E", "separator=|", "-E", "occurrence=a", "-E", "aggregator=," })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        foreach (var f in fields)
-        {
-            psi.ArgumentList.Add("-e");
-            psi.ArgumentList.Add(f);
-        }
-
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEnd();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"tshark failed ({p.ExitCode}): {stderr}");
-        return [.. stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => fields.Zip(line.Split('|')).ToDictionary(z => z.First, z => z.Second))];
     }
 }

@@ -45,7 +45,7 @@ public sealed class TsharkInteropTests : IDisposable
             }
         }
 
-        var rows = Tshark(path, ["ip.src", "ip.dst", "udp.srcport", "udp.dstport", "vxlan.vni", "vxlan.flags", "eth.src", "icmp.type", "icmp.ident", "icmp.seq", "ip.proto"], []);
+        var rows = Weft.Testing.Tshark.Fields(path, ["ip.src", "ip.dst", "udp.srcport", "udp.dstport", "vxlan.vni", "vxlan.flags", "eth.src", "icmp.type", "icmp.ident", "icmp.seq", "ip.proto"]);
         Assert.Equal(frames.Length, rows.Count);
         for (var i = 0; i < frames.Length; i++)
         {
@@ -67,33 +67,11 @@ public sealed class TsharkInteropTests : IDisposable
             }
         }
         // Wireshark's own checksum verdicts agree that the headers Weft built are valid.
-        var checks = Tshark(path, ["ip.checksum.status", "icmp.checksum.status", "udp.checksum.status"], ["-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE"]);
+        var checks = Weft.Testing.Tshark.Fields(path, ["ip.checksum.status", "icmp.checksum.status", "udp.checksum.status"], "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE");
         foreach (var row in checks)
         {
             Assert.DoesNotContain("0", row["ip.checksum.status"].Split(','));
             Assert.DoesNotContain("0", row["udp.checksum.status"].Split(','));
         }
-    }
-
-    private static List<Dictionary<string, string>> Tshark(string path, string[] fields, string[] extra)
-    {
-        var psi = new ProcessStartInfo("tshark") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-n", "-r", path, "-T", "fields", "-E", "separator=|", "-E", "occurrence=a", "-E", "aggregator=," }.Concat(extra))
-        {
-            psi.ArgumentList.Add(a);
-        }
-        foreach (var f in fields)
-        {
-            psi.ArgumentList.Add("-e");
-            psi.ArgumentList.Add(f);
-        }
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEnd();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"tshark failed ({p.ExitCode}): {stderr}");
-        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => fields.Zip(line.Split('|')).ToDictionary(z => z.First, z => z.Second))
-            .ToList();
     }
 }
