@@ -1,4 +1,5 @@
 using Weft.Wire;
+using Weft.Core.Addressing;
 
 namespace Weft.Bench.Wire;
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Weft.Core.Addressing;
 
 namespace Weft.Wire;
 
@@ -38,9 +39,9 @@ public readonly record struct ArpPacket(ushort Operation, MacAddress SenderMac, 
         destination[4] = 6;
         destination[5] = 4;
         BinaryPrimitives.WriteUInt16BigEndian(destination[6..], Operation);
-        SenderMac.Write(destination[8..]);
+        SenderMac.WriteTo(destination[8..]);
         BinaryPrimitives.WriteUInt32BigEndian(destination[14..], SenderIp);
-        TargetMac.Write(destination[18..]);
+        TargetMac.WriteTo(destination[18..]);
         BinaryPrimitives.WriteUInt32BigEndian(destination[24..], TargetIp);
         return Length;
     }

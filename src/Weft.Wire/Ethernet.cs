@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Weft.Core.Addressing;
 
 namespace Weft.Wire;
 
@@ -45,8 +46,8 @@ public readonly record struct EthernetHeader(MacAddress Destination, MacAddress 
 
     public int Write(Span<byte> destination)
     {
-        Destination.Write(destination);
-        Source.Write(destination[6..]);
+        Destination.WriteTo(destination);
+        Source.WriteTo(destination[6..]);
         if (HasVlan)
         {
             BinaryPrimitives.WriteUInt16BigEndian(destination[12..], EtherTypes.Vlan);

@@ -1,3 +1,4 @@
+using Weft.Core.Addressing;
 namespace Weft.Wire;
 
 /// <summary>

@@ -2,6 +2,7 @@ using Weft.Api;
 using Weft.Cli.Commands.Capture;
 using Weft.Wire;
 using Weft.Wire.Tests;
+using Weft.Core.Addressing;
 
 namespace Weft.Capture.Tests;
 

@@ -9,6 +9,7 @@ using Weft.Linux.Packets;
 using Weft.Testing;
 using Weft.Wire;
 using Weft.Wire.Pcap;
+using Weft.Core.Addressing;
 
 namespace Weft.Capture.Tests;
 

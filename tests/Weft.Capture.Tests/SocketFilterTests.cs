@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Weft.Linux.Packets;
 using Weft.Wire;
 using Weft.Wire.Tests;
+using Weft.Core.Addressing;
 
 namespace Weft.Capture.Tests;
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Weft.Core.Addressing;
 
 namespace Weft.Wire.Tests;
 

@@ -39,6 +39,12 @@ public readonly struct MacAddress : IEquatable<MacAddress>
 
     private MacAddress(ulong value) => _value = value & Mask48;
 
+    /// <summary>The address in the first 6 bytes of <paramref name="buffer"/>, as packet headers hold it.</summary>
+    public static MacAddress Read(ReadOnlySpan<byte> buffer) => new(buffer[..6]);
+
+    /// <summary>The 48 bits as a number: for hashing and formatting without allocation.</summary>
+    public ulong Value => _value;
+
     public static MacAddress Broadcast => new(Mask48);
 
     public bool IsZero => _value == 0;

@@ -1,6 +1,7 @@
 using System.Net;
 using Weft.Api;
 using Weft.Wire;
+using Weft.Core.Addressing;
 
 namespace Weft.Cli.Commands.Capture;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Weft.Wire;
+using Weft.Core.Addressing;
 
 namespace Weft.Cli.Commands.Capture;
 
