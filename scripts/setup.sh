@@ -10,8 +10,8 @@ say() { printf '==> %s\n' "$*" >&2; }
 want=(iproute2 iputils-ping procps util-linux iperf3)
 for arg in "$@"; do
   case $arg in
-    --tests) want+=(etcd-server etcd-client sqlite3 tshark) ;;
-    --bench) want+=(etcd-server etcd-client tshark containernetworking-plugins) ;;
+    --tests) want+=(etcd-server etcd-client sqlite3 tshark bind9-dnsutils busybox dnsmasq-base) ;;
+    --bench) want+=(etcd-server etcd-client tshark containernetworking-plugins docker.io busybox dnsperf dnsmasq-base) ;;
     *) echo "setup.sh: unknown option '$arg' (use --tests or --bench)" >&2; exit 2 ;;
   esac
 done
@@ -32,6 +32,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   # Debian's etcd-server package starts a system etcd on 2379; Weft's tests start their own on free ports.
   if printf '%s\n' "${missing[@]}" | grep -qx etcd-server && command -v systemctl >/dev/null; then
     systemctl disable --now etcd >/dev/null 2>&1 || true
+  fi
+  # Likewise docker.io starts a system dockerd; the convergence benchmark starts one per lab host itself.
+  if printf '%s\n' "${missing[@]}" | grep -qx docker.io && command -v systemctl >/dev/null; then
+    systemctl disable --now docker.socket docker containerd >/dev/null 2>&1 || true
   fi
 else
   say "Debian packages present: ${want[*]}"

@@ -1,13 +1,16 @@
 using System.Reflection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using System.Net;
 using Weft.Agent.Api;
+using Weft.Agent.Dns;
 using Weft.Agent.Host;
 using Weft.Agent.Reconcile;
 using Weft.Agent.Sandboxes;
 using Weft.Api;
 using Weft.Cluster;
 using Weft.DataPlane;
+using Weft.Dns;
 using Weft.Store;
 
 namespace Weft.Agent;
@@ -43,9 +46,12 @@ public static class AgentHost
         var view = new ClusterView(store);
         using var kernelLock = new KernelLock();
         var driver = new OverlayNetworkDriver(new HostContext(hostName, underlay.Address, underlay.Device, underlay.Mtu, options.NetnsDirectory));
-        using var reconciler = new Reconciler(view, driver, kernelLock, hostId, underlay.Mtu, options.ResyncInterval, loggerFactory.CreateLogger<Reconciler>());
+        await using var dnsServer = new DnsServer(new ClusterDnsDirectory(view, hostId), DnsUpstreamFor(options),
+            new DnsServerOptions { ClientQueriesPerSecond = options.DnsClientRate, ClientBurst = Math.Max(1, 2 * options.DnsClientRate) });
+        await using var dns = new DnsListeners(dnsServer, driver, loggerFactory.CreateLogger<DnsListeners>());
+        using var reconciler = new Reconciler(view, driver, kernelLock, dns, hostId, underlay.Mtu, options.ResyncInterval, loggerFactory.CreateLogger<Reconciler>());
         var registration = new HostRegistration(store, new HostIdentity(hostId, hostName, underlay.Address.ToString(), underlay.Routes, version), options.HostTtl);
-        var sandboxes = new SandboxManager(context, view, new SandboxCatalog(store), new EndpointCatalog(store), driver, kernelLock, loggerFactory.CreateLogger<SandboxManager>());
+        var sandboxes = new SandboxManager(context, view, new SandboxCatalog(store), new EndpointCatalog(store), driver, kernelLock, dns, loggerFactory.CreateLogger<SandboxManager>());
         var reaper = new HostReaper(store, options.GracePeriod);
 
         AgentStatus Status()
@@ -80,6 +86,15 @@ public static class AgentHost
         log.LogInformation("agent stopped; the data plane stays up");
         return 0;
     }
+
+    private static DnsUpstream DnsUpstreamFor(AgentOptions options) =>
+        options.DnsUpstreams.Count == 0
+            ? DnsUpstream.FromResolvConf("/etc/resolv.conf")
+            : new DnsUpstream([.. options.DnsUpstreams.Select(ParseEndpoint)]);
+
+    private static IPEndPoint ParseEndpoint(string text) =>
+        IPEndPoint.TryParse(text, out var ep) ? (ep.Port == 0 ? new IPEndPoint(ep.Address, 53) : ep)
+        : throw new ArgumentException($"--dns-upstream '{text}' must be IP or IP:PORT");
 
     private static async Task RetryAsync(string what, Func<Task> action, ILogger log, CancellationToken stop)
     {

@@ -30,5 +30,19 @@ public sealed record AgentOptions
     /// <summary>How often the kernel is compared with the desired state even when nothing was announced.</summary>
     public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Where names that are not Weft's are forwarded ("ip" or "ip:port"); empty: the nameservers of the host's
+    /// /etc/resolv.conf, asked from the agent's own namespace (so a loopback resolver such as systemd-resolved works).
+    /// </summary>
+    public IReadOnlyList<string> DnsUpstreams { get; init; } = [];
+
+    /// <summary>
+    /// Queries per second one client address may send to the DNS server, after a burst of twice as many; beyond
+    /// it UDP queries are dropped, so a flooding sandbox cannot starve the others. 0 = unlimited.
+    /// </summary>
+    public int DnsClientRate { get; init; } = DefaultDnsClientRate;
+
+    public const int DefaultDnsClientRate = 5000;
+
     public string SocketPath => Path.Combine(RunDirectory, "weft.sock");
 }

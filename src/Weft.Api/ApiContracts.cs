@@ -58,7 +58,8 @@ public sealed record NetworkDetail(
     IReadOnlyDictionary<string, string> Options,
     IReadOnlyDictionary<string, string> Labels,
     DateTimeOffset CreatedAt,
-    IReadOnlyList<EndpointView> Endpoints);
+    IReadOnlyList<EndpointView> Endpoints,
+    string? Dns = null);
 
 /// <summary>One network a sandbox joins: by name, with an optional static address and aliases.</summary>
 public sealed record SandboxNetworkSpec(string Network, string? Ip = null, IReadOnlyList<string>? Aliases = null);

@@ -41,6 +41,7 @@ public static class Lab
             Mtu = options.Mtu,
             WeftCommand = options.WeftCommand,
             HostTtlSeconds = (int)Math.Ceiling(options.HostTtl.TotalSeconds),
+            AgentArguments = options.AgentArguments,
             InfrastructureNamespaces = topology.InfrastructureNamespaces,
             CreatedAt = DateTimeOffset.UtcNow,
         };
@@ -169,6 +170,7 @@ public static class Lab
         "--name", h.Name,
         "--state-dir", Path.Combine(h.Directory, "state"),
         "--run-dir", Path.Combine(h.Directory, "run"),
+        .. state.AgentArguments,
     ];
 
     /// <summary>Starts the lab's etcd again on its data (after a test stopped it), so agents can show that they reconnect.</summary>

@@ -40,10 +40,13 @@ public sealed class LabDemo(LabOptions options, Action<string> say)
             say($"   shell  on {h2.Name}: {shellIp} mac {shell.Endpoints[0].Mac} (netns {Path.GetFileName(shell.NetworkNamespace)})");
             say($"   shell2 on {h3.Name}: {shell2Ip} mac {shell2.Endpoints[0].Mac} (netns {Path.GetFileName(shell2.NetworkNamespace)})");
 
-            Step(4, "from shell2: ping shell");
-            // Names resolve once Weft's DNS exists (its own issue); until then the demo pings by address and says so.
-            say($"   names are not resolved by Weft yet, so pinging shell by its address {shellIp}");
-            var ping = await RunInAsync(shell2.NetworkNamespace, ["ping", "-c", "3", "-i", "0.2", "-W", "2", shellIp], ct);
+            Step(4, $"on {h3.Name}: weft exec shell2 -- ping -c3 shell");
+            // Through the real CLI, so the sandbox's own resolv.conf is used: Weft's DNS on the network's gateway.
+            var resolved = await ExecAsync(h3, "shell2", ["getent", "hosts", "shell"], ct);
+            Require(resolved.ExitCode == 0 && resolved.Output.Contains(shellIp, StringComparison.Ordinal),
+                $"shell2 could not resolve shell (exit {resolved.ExitCode}):\n{resolved.Output}");
+            say($"   getent hosts shell (from shell2, via Weft's DNS at {net.Subnets[0].Gateway}): {string.Join(' ', resolved.Output.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries))}");
+            var ping = await ExecAsync(h3, "shell2", ["ping", "-c", "3", "-i", "0.2", "-W", "2", "shell"], ct);
             Require(ping.ExitCode == 0, $"ping from shell2 to shell failed:\n{ping.Output}");
             foreach (var line in ping.Output.Split('\n').Where(l => l.Contains("bytes from", StringComparison.Ordinal) || l.Contains("packet loss", StringComparison.Ordinal)))
             {
@@ -94,6 +97,11 @@ public sealed class LabDemo(LabOptions options, Action<string> say)
             }
         }
     }
+
+    /// <summary>`weft exec SANDBOX -- COMMAND` on a lab host, as a user there would type it.</summary>
+    private Task<(int ExitCode, string Output)> ExecAsync(LabHost host, string sandbox, IReadOnlyList<string> command, CancellationToken ct) =>
+        RunInAsync(NamespacePath(host.Namespace), [.. options.WeftCommand, "exec", sandbox, "--", .. command], ct,
+            new Dictionary<string, string> { [WeftApiClient.SocketEnvironmentVariable] = host.SocketPath });
 
     private static CreateSandboxRequest Sandbox(string name) =>
         new() { Name = name, Networks = [new SandboxNetworkSpec(Network)], Command = ["sleep", "infinity"] };

@@ -39,6 +39,12 @@ public sealed record LabOptions
     /// <summary>The agents' host TTL: how soon other hosts withdraw a dead host's endpoints.</summary>
     public TimeSpan HostTtl { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// More `weft agent` options for every host, e.g. `--dns-upstream 198.18.0.200` (without one, agents forward
+    /// to the resolvers of /etc/resolv.conf, which lab hosts cannot reach).
+    /// </summary>
+    public IReadOnlyList<string> AgentArguments { get; init; } = [];
+
     /// <summary>Where lab state, logs and agent directories live.</summary>
     public string BaseDirectory { get; init; } = DefaultBaseDirectory;
 

@@ -25,6 +25,7 @@ public sealed record LabState
     /// <summary>The command line each agent was started with, so a killed agent can be started again the same way.</summary>
     public IReadOnlyList<string> WeftCommand { get; init; } = [];
     public int HostTtlSeconds { get; init; } = 15;
+    public IReadOnlyList<string> AgentArguments { get; init; } = [];
     public IReadOnlyList<LabHost> Hosts { get; init; } = [];
     /// <summary>Namespaces of the topology itself (underlay switches, router), not the hosts.</summary>
     public IReadOnlyList<string> InfrastructureNamespaces { get; init; } = [];

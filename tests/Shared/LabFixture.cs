@@ -14,7 +14,8 @@ public sealed class LabFixture : IAsyncDisposable
 
     public LabState State { get; private set; }
 
-    public static async Task<LabFixture> UpAsync(int hosts = 3, LabStore store = LabStore.Embedded, bool routed = false, int mtu = 1500, TimeSpan? hostTtl = null)
+    public static async Task<LabFixture> UpAsync(int hosts = 3, LabStore store = LabStore.Embedded, bool routed = false, int mtu = 1500, TimeSpan? hostTtl = null,
+        IReadOnlyList<string>? agentArguments = null)
     {
         var options = new LabOptions
         {
@@ -25,6 +26,7 @@ public sealed class LabFixture : IAsyncDisposable
             Mtu = mtu,
             HostTtl = hostTtl ?? TimeSpan.FromSeconds(15),
             WeftCommand = WeftBinary.Command,
+            AgentArguments = agentArguments ?? [],
         };
         return new LabFixture(await Lab.Lab.UpAsync(options, _ => { }, CancellationToken.None));
     }

@@ -9,6 +9,7 @@ namespace Weft.Cli.Tests;
 public sealed class NamespaceProcessRunnerTests : IDisposable
 {
     private readonly IsolatedNetworkNamespace _namespace = new();
+    private readonly TempDirectory _files = SandboxFilesFor();
 
     [Fact]
     public async Task The_command_runs_inside_the_sandbox_network_namespace_and_its_exit_code_comes_back()
@@ -53,7 +54,49 @@ public sealed class NamespaceProcessRunnerTests : IDisposable
         Assert.Equal("ENOENT", error.ErrnoName);
     }
 
-    public void Dispose() => _namespace.Dispose();
+    [Fact]
+    public async Task The_command_sees_the_sandbox_hostname_resolv_conf_and_hosts_and_the_host_keeps_its_own()
+    {
+        var hostResolvConf = File.ReadAllText("/etc/resolv.conf");
+        var script = "[ \"$(hostname)\" = web1 ] && grep -qx 'nameserver 10.0.10.1' /etc/resolv.conf && grep -q 'wtt-marker' /etc/hosts && exit 42 || exit 3";
 
-    private SandboxDetail Sandbox() => Samples.Web1 with { NetworkNamespace = _namespace.Path };
+        var exitCode = await new NamespaceProcessRunner().RunAsync(Sandbox(), ["sh", "-c", script], new Dictionary<string, string>(), CancellationToken.None);
+
+        Assert.Equal(42, exitCode);
+        Assert.Equal(hostResolvConf, File.ReadAllText("/etc/resolv.conf"));
+        Assert.NotEqual("web1", Environment.MachineName);
+    }
+
+    [Fact]
+    public async Task A_sandbox_whose_resolv_conf_is_gone_fails_naming_it()
+    {
+        var sandbox = Sandbox() with { ResolvConf = _files.File("gone") };
+
+        var error = await Assert.ThrowsAsync<CommandNotStartedException>(() =>
+            new NamespaceProcessRunner().RunAsync(sandbox, ["true"], new Dictionary<string, string>(), CancellationToken.None));
+
+        Assert.Equal($"sandbox web1: {_files.File("gone")} (its /etc/resolv.conf) is missing; is the sandbox being removed?", error.Message);
+    }
+
+    public void Dispose()
+    {
+        _namespace.Dispose();
+        _files.Dispose();
+    }
+
+    /// <summary>The files the agent writes for a sandbox: resolv.conf and hosts, as <see cref="SandboxDetail"/> names them.</summary>
+    internal static TempDirectory SandboxFilesFor()
+    {
+        var files = new TempDirectory();
+        File.WriteAllText(files.File("resolv.conf"), "nameserver 10.0.10.1\nsearch test-net\n");
+        File.WriteAllText(files.File("hosts"), "127.0.0.1 localhost\n10.0.10.2 web1 wtt-marker\n");
+        return files;
+    }
+
+    private SandboxDetail Sandbox() => Samples.Web1 with
+    {
+        NetworkNamespace = _namespace.Path,
+        ResolvConf = _files.File("resolv.conf"),
+        HostsFile = _files.File("hosts"),
+    };
 }

@@ -60,6 +60,7 @@ public class OutputTests
             "Gateway:    10.0.10.1\n" +
             "VNI:        256\n" +
             "MTU:        1450\n" +
+            "DNS:        10.0.10.1\n" +
             "Internal:   no\n" +
             "Options:    -\n" +
             "Labels:     team=blue\n" +

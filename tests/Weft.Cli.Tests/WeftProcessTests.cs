@@ -11,12 +11,18 @@ namespace Weft.Cli.Tests;
 public sealed class WeftProcessTests : IAsyncLifetime
 {
     private readonly IsolatedNetworkNamespace _namespace = new();
+    private readonly TempDirectory _files = NamespaceProcessRunnerTests.SandboxFilesFor();
     private FakeAgent _agent = null!;
 
     public async Task InitializeAsync()
     {
         _agent = await FakeAgent.StartAsync();
-        _agent.Answer("GET /v1/sandboxes/web1", Samples.Web1 with { NetworkNamespace = _namespace.Path }, ApiJsonContext.Default.SandboxDetail);
+        _agent.Answer("GET /v1/sandboxes/web1", Samples.Web1 with
+        {
+            NetworkNamespace = _namespace.Path,
+            ResolvConf = _files.File("resolv.conf"),
+            HostsFile = _files.File("hosts"),
+        }, ApiJsonContext.Default.SandboxDetail);
     }
 
     [Fact]
@@ -47,6 +53,7 @@ public sealed class WeftProcessTests : IAsyncLifetime
     {
         await _agent.DisposeAsync();
         _namespace.Dispose();
+        _files.Dispose();
     }
 
     private async Task<(int ExitCode, string Stdout, string Stderr)> RunWeftAsync(params string[] args)

@@ -94,7 +94,7 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
             var s = await FreshAsync(ct);
             var list = s.Sandboxes.Values.Where(x => all == true || x.HostId == context.HostId)
                 .OrderBy(x => x.Name, StringComparer.Ordinal)
-                .Select(x => ApiViews.Sandbox(x, s, context.HostId))
+                .Select(x => ApiViews.Sandbox(x, s, context.HostId, FilesOf(x)))
                 .ToArray();
             return Results.Json(list, ApiJsonContext.Default.SandboxDetailArray);
         });
@@ -115,8 +115,10 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
         });
     }
 
+    private string? FilesOf(SandboxRecord record) => record.HostId == context.HostId ? context.SandboxDirectory(record.Name) : null;
+
     private IResult SandboxJson(SandboxRecord record, int status = StatusCodes.Status200OK) =>
-        Results.Json(ApiViews.Sandbox(record, view.Current, context.HostId), ApiJsonContext.Default.SandboxDetail, statusCode: status);
+        Results.Json(ApiViews.Sandbox(record, view.Current, context.HostId, FilesOf(record)), ApiJsonContext.Default.SandboxDetail, statusCode: status);
 
     /// <summary>Reads answer from the store when it is reachable, and from the last state seen when it is not.</summary>
     private async Task<ClusterSnapshot> FreshAsync(CancellationToken ct)

@@ -21,7 +21,8 @@ public static class ApiViews
         ArgumentNullException.ThrowIfNull(s);
         var mtu = n.Driver == NetworkDriver.Overlay ? MtuRules.Effective(n, underlayMtu) : n.Mtu ?? 1500;
         return new(n.Id, n.Name, n.Driver.ToName(), n.Scope.ToName(), Subnets(n), n.Vni, mtu, n.Internal, n.Options, n.Labels, n.CreatedAt,
-            [.. s.EndpointsOf(n.Id).OrderBy(e => s.HostName(e.HostId), StringComparer.Ordinal).ThenBy(e => e.ContainerName, StringComparer.Ordinal).Select(e => Endpoint(e, s))]);
+            [.. s.EndpointsOf(n.Id).OrderBy(e => s.HostName(e.HostId), StringComparer.Ordinal).ThenBy(e => e.ContainerName, StringComparer.Ordinal).Select(e => Endpoint(e, s))],
+            Dns.NetworkDns.ServerAddress(n)?.ToString());
     }
 
     public static EndpointView Endpoint(EndpointRecord e, ClusterSnapshot s)
@@ -38,15 +39,20 @@ public static class ApiViews
         : s.KnownHosts.TryGetValue(hostId, out var i) ? i.UnderlayAddress
         : null;
 
-    public static SandboxDetail Sandbox(SandboxRecord r, ClusterSnapshot s, string localHostId)
+    /// <param name="filesDirectory">Where a local sandbox's resolv.conf and hosts live; null for a sandbox of another host.</param>
+    public static SandboxDetail Sandbox(SandboxRecord r, ClusterSnapshot s, string localHostId, string? filesDirectory)
     {
         ArgumentNullException.ThrowIfNull(r);
         ArgumentNullException.ThrowIfNull(s);
         var state = Sandboxes.SandboxManager.StateOf(r, localHostId);
         var uts = r.Pid is { } pid && r.Hostname is not null && state == "running" ? $"/proc/{pid}/ns/uts" : null;
-        return new(r.Id, r.Name, r.HostId, s.HostName(r.HostId), r.Hostname, r.NetworkNamespace, uts, null, null, r.Pid, state, r.Command, r.CreatedAt,
+        return new(r.Id, r.Name, r.HostId, s.HostName(r.HostId), r.Hostname, r.NetworkNamespace, uts,
+            File(filesDirectory, Sandboxes.SandboxFiles.ResolvConfFile), File(filesDirectory, Sandboxes.SandboxFiles.HostsFile), r.Pid, state, r.Command, r.CreatedAt,
             [.. s.EndpointsOfSandbox(r.Id).OrderBy(e => e.InterfaceName, StringComparer.Ordinal).Select(e => Endpoint(e, s))]);
     }
+
+    private static string? File(string? directory, string name) =>
+        directory is not null && System.IO.File.Exists(Path.Combine(directory, name)) ? Path.Combine(directory, name) : null;
 
     private static SubnetSpec[] Subnets(NetworkRecord n) =>
         [.. n.Subnets.Select(x => new SubnetSpec(x.Subnet.ToString(), x.Gateway?.ToString(), x.IPRange?.ToString()))];

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Weft.Agent.Dns;
 using Weft.Cluster;
 using Weft.Core.Naming;
 using Weft.DataPlane;
@@ -17,6 +18,7 @@ public sealed class Reconciler(
     ClusterView view,
     OverlayNetworkDriver driver,
     KernelLock kernelLock,
+    DnsListeners dns,
     string hostId,
     int underlayMtu,
     TimeSpan resyncInterval,
@@ -80,6 +82,8 @@ public sealed class Reconciler(
                 errors.Add($"network {plan.Network.Name}: {e.Message}");
             }
         }
+        // Before anything is removed: a listener's sockets would keep a removed network's namespace alive.
+        await dns.SyncAsync([.. plans.Select(p => p.Network)]);
         var wantedBridges = plans.Where(p => p.Network.Driver == Core.Model.NetworkDriver.Bridge).Select(p => KernelNames.LocalBridgeName(p.Network.Id)).ToHashSet();
         foreach (var bridge in BridgeNetworkDriver.ListBridges().Where(b => !wantedBridges.Contains(b)))
         {

@@ -1,19 +1,26 @@
 using System.Text;
+using Weft.Agent.Dns;
 using Weft.Cluster;
 using Weft.Core.Model;
+using Weft.Linux.Namespaces;
 
 namespace Weft.Agent.Sandboxes;
 
 /// <summary>
-/// A sandbox's /etc/hosts, written where tools can find it (and where name resolution will bind it in):
-/// localhost, its own names, and its --add-host entries.
+/// A sandbox's /etc/hosts and /etc/resolv.conf, kept in its directory and bound over the host's inside the
+/// sandbox's own mount namespace (<see cref="Setup"/>). They are rewritten in place, never replaced, because a
+/// bind mount holds the file itself: a new file would go unseen by the running sandbox.
 /// </summary>
 public static class SandboxFiles
 {
-    public static void Write(string directory, SandboxRecord sandbox, IReadOnlyList<EndpointRecord> endpoints)
+    public const string HostsFile = "hosts";
+    public const string ResolvConfFile = "resolv.conf";
+
+    public static void Write(string directory, SandboxRecord sandbox, IReadOnlyList<EndpointRecord> endpoints, ClusterSnapshot snapshot, string hostResolvConf)
     {
         ArgumentNullException.ThrowIfNull(sandbox);
         ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(snapshot);
         Directory.CreateDirectory(directory);
         var hosts = new StringBuilder();
         hosts.Append("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
@@ -27,8 +34,23 @@ public static class SandboxFiles
             var colon = entry.IndexOf(':', StringComparison.Ordinal);
             hosts.Append($"{entry[(colon + 1)..]}\t{entry[..colon]}\n");
         }
-        File.WriteAllText(Path.Combine(directory, "hosts"), hosts.ToString());
+        File.WriteAllText(Path.Combine(directory, HostsFile), hosts.ToString());
+
+        // The first network (lowest ethN) that has a DNS server is the one the sandbox asks.
+        var dnsNetwork = endpoints
+            .OrderBy(e => Reconcile.DesiredState.InterfaceIndex(e.InterfaceName))
+            .Select(e => snapshot.NetworkById(e.NetworkId))
+            .FirstOrDefault(n => n is not null && NetworkDns.ServerAddress(n) is not null);
+        var resolvConf = SandboxResolvConf.Render(dnsNetwork is null ? null : NetworkDns.ServerAddress(dnsNetwork), dnsNetwork?.Name, hostResolvConf);
+        File.WriteAllText(Path.Combine(directory, ResolvConfFile), resolvConf);
     }
+
+    /// <summary>What the sandbox's processes see: its hostname, and its files over the host's.</summary>
+    public static SandboxSetup Setup(string directory, string? hostname) => new(hostname,
+    [
+        new FileBind(Path.Combine(directory, ResolvConfFile), "/etc/resolv.conf"),
+        new FileBind(Path.Combine(directory, HostsFile), "/etc/hosts"),
+    ]);
 
     public static void Delete(string directory)
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using Weft.Agent.Dns;
 using Weft.Agent.Reconcile;
 using Weft.Api;
 using Weft.Cluster;
@@ -24,6 +25,7 @@ public sealed class SandboxManager(
     EndpointCatalog endpoints,
     OverlayNetworkDriver overlay,
     KernelLock kernelLock,
+    DnsListeners dns,
     ILogger<SandboxManager> log)
 {
     private string HostId => context.HostId;
@@ -79,14 +81,15 @@ public sealed class SandboxManager(
                 nsCreated = true;
                 foreach (var e in created)
                 {
-                    Plumb(e);
+                    await PlumbAsync(e);
                 }
             }
-            SandboxFiles.Write(context.SandboxDirectory(record.Name), record, created);
+            WriteFiles(record, created);
             if (request.Command.Count > 0)
             {
                 using var ns = NetworkNamespace.OpenPath(record.NetworkNamespace);
-                var pid = SandboxProcess.Start(ns, request.Command, request.Hostname, request.Environment, context.LogPath(record.Name));
+                var setup = SandboxFiles.Setup(context.SandboxDirectory(record.Name), request.Hostname);
+                var pid = SandboxProcess.Start(ns, request.Command, setup, request.Environment, context.LogPath(record.Name));
                 record = record with { Pid = pid };
                 await sandboxes.UpdateAsync(record, ct);
             }
@@ -127,8 +130,11 @@ public sealed class SandboxManager(
         }
     }
 
-    /// <summary>Builds one endpoint in the kernel; the caller holds the kernel lock.</summary>
-    private void Plumb(EndpointRecord endpoint)
+    private void WriteFiles(SandboxRecord record, IReadOnlyList<EndpointRecord> endpoints) =>
+        SandboxFiles.Write(context.SandboxDirectory(record.Name), record, endpoints, view.Current, SandboxResolvConf.ReadHost());
+
+    /// <summary>Builds one endpoint in the kernel, and the network's DNS listener before any process can ask it; the caller holds the kernel lock.</summary>
+    private async Task PlumbAsync(EndpointRecord endpoint)
     {
         var snapshot = view.Current;
         var network = snapshot.NetworkById(endpoint.NetworkId) ?? throw ClusterErrors.NetworkNotFound(endpoint.NetworkName);
@@ -141,11 +147,12 @@ public sealed class SandboxManager(
                 BridgeNetworkDriver.Apply(DesiredState.PlanFor(snapshot, network, HostId, context.Underlay.Mtu));
                 break;
             case NetworkDriver.Null:
-                break; // loopback only
+                return; // loopback only
             default:
                 throw new WeftValidationException(ErrorCodes.InvalidNetwork,
                     $"network '{network.Name}' uses the {network.Driver.ToName()} driver, which sandboxes cannot join yet; use an overlay, bridge or null network");
         }
+        await dns.EnsureAsync(network);
     }
 
     public async Task<SandboxRecord> ConnectAsync(string networkName, ConnectRequest request, CancellationToken ct)
@@ -166,7 +173,7 @@ public sealed class SandboxManager(
             await view.RefreshAsync(ct);
             using (await kernelLock.AcquireAsync(ct))
             {
-                Plumb(endpoint);
+                await PlumbAsync(endpoint);
             }
         }
         catch
@@ -174,7 +181,7 @@ public sealed class SandboxManager(
             await endpoints.RemoveAsync(endpoint, CancellationToken.None);
             throw;
         }
-        SandboxFiles.Write(context.SandboxDirectory(record.Name), record, [.. view.Current.EndpointsOfSandbox(record.Id)]);
+        WriteFiles(record, [.. view.Current.EndpointsOfSandbox(record.Id)]);
         return record;
     }
 

@@ -5,13 +5,13 @@ namespace Weft.Agent.Sandboxes;
 
 /// <summary>
 /// The process of a sandbox: started detached inside its network namespace (and a UTS namespace of its own
-/// when it has a hostname), so it never depends on the agent being alive; found and ended again by pid,
+/// when it has a hostname, and a mount namespace with its own resolv.conf and hosts), so it never depends on the agent being alive; found and ended again by pid,
 /// but only while that pid still lives in the sandbox.
 /// </summary>
 public static class SandboxProcess
 {
-    public static int Start(NetworkNamespace ns, IReadOnlyList<string> command, string? hostname, IReadOnlyDictionary<string, string> environment, string logPath) =>
-        DetachedProcess.Start(ns, command, logPath, environment, hostname);
+    public static int Start(NetworkNamespace ns, IReadOnlyList<string> command, SandboxSetup setup, IReadOnlyDictionary<string, string> environment, string logPath) =>
+        DetachedProcess.Start(ns, command, logPath, environment, setup);
 
     /// <summary>
     /// True when <paramref name="pid"/> is alive and still in the sandbox's network namespace: after an agent

@@ -25,15 +25,13 @@ internal sealed class NamespaceProcessRunner : ISandboxProcessRunner
             throw new ArgumentException("a command is needed", nameof(command));
         }
 
-        // Weft.Linux can enter only network namespaces so far. A sandbox with its own UTS namespace
-        // (SandboxDetail.UtsNamespace) therefore still shows the host's hostname to the command.
         using var networkNamespace = NetworkNamespace.OpenPath(sandbox.NetworkNamespace, $"sandbox {sandbox.Name}");
 
-        var startInfo = new ProcessStartInfo(command[0]) { UseShellExecute = false };
-        foreach (var argument in command.Skip(1))
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
+        // The command sees what the sandbox's own process sees: its hostname and its resolv.conf and hosts, set up
+        // afresh in namespaces of the command's own (a multi-threaded process cannot join another mount namespace).
+        var setup = new SandboxSetup(sandbox.Hostname, [.. Binds(sandbox)]);
+        RequireExecutable(command[0]);
+        var startInfo = setup.IsEmpty ? Plain(command) : setup.StartInfo(command);
 
         foreach (var (name, value) in environment)
         {
@@ -48,6 +46,54 @@ internal sealed class NamespaceProcessRunner : ISandboxProcessRunner
         using var process = Start(networkNamespace, startInfo);
         await process.WaitForExitAsync(cancellationToken);
         return process.ExitCode;
+    }
+
+    private static IEnumerable<FileBind> Binds(SandboxDetail sandbox)
+    {
+        foreach (var (file, target) in new[] { (sandbox.ResolvConf, "/etc/resolv.conf"), (sandbox.HostsFile, "/etc/hosts") })
+        {
+            if (file is null)
+            {
+                continue;
+            }
+            // The agent removes these files with the sandbox: say so, rather than let mount name a "special device".
+            if (!File.Exists(file))
+            {
+                throw new CommandNotStartedException(ExitCodes.Failure, $"sandbox {sandbox.Name}: {file} (its {target}) is missing; is the sandbox being removed?");
+            }
+            yield return new FileBind(file, target);
+        }
+    }
+
+    private static ProcessStartInfo Plain(IReadOnlyList<string> command)
+    {
+        var startInfo = new ProcessStartInfo(command[0]) { UseShellExecute = false };
+        foreach (var argument in command.Skip(1))
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+        return startInfo;
+    }
+
+    /// <summary>
+    /// Finds the command as the shell would, so a missing one is reported as such here rather than by the small
+    /// shell that sets the sandbox up (whose message would name itself).
+    /// </summary>
+    private static void RequireExecutable(string name)
+    {
+        var candidates = name.Contains('/', StringComparison.Ordinal)
+            ? [name]
+            : (Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+                .Split(':', StringSplitOptions.RemoveEmptyEntries).Select(dir => Path.Combine(dir, name));
+        var found = candidates.Where(File.Exists).ToList();
+        if (found.Count == 0)
+        {
+            throw new CommandNotStartedException(ExitCodes.CommandNotFound, $"{name}: command not found");
+        }
+        if (!found.Any(f => (File.GetUnixFileMode(f) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0))
+        {
+            throw new CommandNotStartedException(ExitCodes.CommandNotExecutable, $"{name}: cannot run: permission denied");
+        }
     }
 
     private static Process Start(NetworkNamespace networkNamespace, ProcessStartInfo startInfo)

@@ -39,6 +39,7 @@ internal static class NetworkOutput
 
         block.Add("VNI", Display.Number(network.Vni))
             .Add("MTU", Display.Number(network.Mtu))
+            .Add("DNS", network.Dns)
             .Add("Internal", Display.YesNo(network.Internal))
             .Add("Options", Display.Pairs(network.Options))
             .Add("Labels", Display.Pairs(network.Labels))

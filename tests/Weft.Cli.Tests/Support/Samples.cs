@@ -25,7 +25,7 @@ internal static class Samples
     public static NetworkDetail TestNet => new(
         NetworkId, "test-net", "overlay", "global", [new SubnetSpec("10.0.10.0/24", "10.0.10.1")], 256, 1450, false,
         new Dictionary<string, string>(), new Dictionary<string, string> { ["team"] = "blue" }, Created,
-        [Endpoint("node1", true, "web1", "10.0.10.2"), Endpoint("node2", false, "db1", "10.0.10.3")]);
+        [Endpoint("node1", true, "web1", "10.0.10.2"), Endpoint("node2", false, "db1", "10.0.10.3")], Dns: "10.0.10.1");
 
     public static SandboxDetail Web1 => new(
         SandboxId, "web1", HostId, "node1", "web1", "/run/netns/weftsb-node1_web1", null, "/run/weft/sandboxes/web1/resolv.conf",

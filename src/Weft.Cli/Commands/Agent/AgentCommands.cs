@@ -32,6 +32,18 @@ internal sealed class AgentCommand : WeftCommand
 
     private readonly Option<double> _grace = new("--grace-period") { Description = "Hours a dead host's addresses stay reserved for it", DefaultValueFactory = _ => 24 };
 
+    private readonly Option<string[]> _dnsUpstream = new("--dns-upstream")
+    {
+        Description = "Resolver for names that are not Weft's, IP or IP:PORT (repeatable); default: the nameservers of /etc/resolv.conf",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private readonly Option<int> _dnsClientRate = new("--dns-client-rate")
+    {
+        Description = "DNS queries per second one sandbox address may send (after a burst of twice as many); more are dropped. 0 = unlimited",
+        DefaultValueFactory = _ => AgentOptions.DefaultDnsClientRate,
+    };
+
     public AgentCommand(CliContext context)
         : base(context, "agent", "Run the Weft agent of this host (root): programs the kernel, serves the local API")
     {
@@ -42,6 +54,25 @@ internal sealed class AgentCommand : WeftCommand
         Add(_runDir);
         Add(_ttl);
         Add(_grace);
+        Add(_dnsUpstream);
+        Add(_dnsClientRate);
+        _dnsClientRate.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 0)
+            {
+                result.AddError("--dns-client-rate must be 0 (unlimited) or more");
+            }
+        });
+        _dnsUpstream.Validators.Add(result =>
+        {
+            foreach (var value in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (!System.Net.IPEndPoint.TryParse(value, out _))
+                {
+                    result.AddError($"--dns-upstream '{value}' must be IP or IP:PORT");
+                }
+            }
+        });
     }
 
     /// <summary>The agent stops on its own once cancelled; give it time to close the store cleanly.</summary>
@@ -57,5 +88,7 @@ internal sealed class AgentCommand : WeftCommand
             RunDirectory = parseResult.GetRequiredValue(_runDir),
             HostTtl = TimeSpan.FromSeconds(parseResult.GetValue(_ttl)),
             GracePeriod = TimeSpan.FromHours(parseResult.GetValue(_grace)),
+            DnsUpstreams = parseResult.GetValue(_dnsUpstream) ?? [],
+            DnsClientRate = parseResult.GetValue(_dnsClientRate),
         }, cancellationToken);
 }

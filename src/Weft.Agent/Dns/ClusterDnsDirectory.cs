@@ -1,0 +1,34 @@
+using System.Net;
+using Weft.Cluster;
+using Weft.Dns;
+
+namespace Weft.Agent.Dns;
+
+/// <summary>
+/// Answers the DNS server's "who is asking?" from the cluster view. Listeners are keyed by network id; a client
+/// is the endpoint with its address on that network. The index is rebuilt when the snapshot changes, so names
+/// arrive and leave with the same watch event that programs the FDB entries.
+/// </summary>
+public sealed class ClusterDnsDirectory(ClusterView view, string localHostId) : IDnsDirectory
+{
+    private DnsIndex? _index;
+
+    public IDnsScope? ScopeFor(string listenerKey, IPAddress client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return Current().ScopeFor(listenerKey, client.IsIPv4MappedToIPv6 ? client.MapToIPv4() : client);
+    }
+
+    private DnsIndex Current()
+    {
+        var snapshot = view.Current;
+        var index = Volatile.Read(ref _index);
+        if (index is null || !ReferenceEquals(index.Snapshot, snapshot))
+        {
+            // Two queries racing here may both build; either result is right, and the last one stays.
+            index = DnsIndex.Build(snapshot, localHostId);
+            Volatile.Write(ref _index, index);
+        }
+        return index;
+    }
+}

@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Collections.Frozen;
+using System.Net;
+using Weft.Cluster;
+using Weft.Core.Addressing;
+using Weft.Core.Model;
+
+namespace Weft.Agent.Dns;
+
+/// <summary>
+/// The names of one cluster snapshot, arranged for lookups: per network, every endpoint's container name,
+/// hostname and aliases (bare and as name.network), and who each client address on each network is. Built
+/// once per snapshot and shared by every query until the next one, so a query never walks the snapshot.
+/// </summary>
+public sealed class DnsIndex
+{
+    private readonly FrozenDictionary<string, NetworkNames> _networks;
+    private readonly FrozenDictionary<(string NetworkId, IPAddress Address), EndpointRecord> _clients;
+    private readonly FrozenSet<string> _networkNames;
+    private readonly ClusterSnapshot _snapshot;
+    private readonly ConcurrentDictionary<(string, IPAddress), SandboxScope?> _scopes = new();
+
+    private DnsIndex(ClusterSnapshot snapshot, FrozenDictionary<string, NetworkNames> networks,
+        FrozenDictionary<(string, IPAddress), EndpointRecord> clients)
+    {
+        _snapshot = snapshot;
+        _networks = networks;
+        _clients = clients;
+        _networkNames = snapshot.Networks.Keys.Select(n => n.ToLowerInvariant()).ToFrozenSet(StringComparer.Ordinal);
+    }
+
+    public ClusterSnapshot Snapshot => _snapshot;
+
+    /// <summary>
+    /// Builds the index. Endpoints of hosts whose lease is gone are left out, as the data plane leaves them out:
+    /// a name resolves exactly while its address is reachable. Local-scope networks (bridge) only know this host.
+    /// </summary>
+    public static DnsIndex Build(ClusterSnapshot snapshot, string localHostId)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var networks = new Dictionary<string, NetworkNames>(StringComparer.Ordinal);
+        var clients = new Dictionary<(string, IPAddress), EndpointRecord>();
+        foreach (var network in snapshot.Networks.Values)
+        {
+            var names = new NetworkNames(network);
+            foreach (var e in snapshot.EndpointsOf(network.Id))
+            {
+                var visible = e.HostId == localHostId || (network.Scope == NetworkScope.Global && snapshot.IsAlive(e.HostId));
+                if (e.Address is null || !visible)
+                {
+                    continue;
+                }
+                clients[(network.Id, e.Address)] = e;
+                names.Add(e);
+            }
+            networks[network.Id] = names.Seal();
+        }
+        return new DnsIndex(snapshot, networks.ToFrozenDictionary(StringComparer.Ordinal), clients.ToFrozenDictionary());
+    }
+
+    /// <summary>What a client asking on <paramref name="networkId"/> may resolve; null when no endpoint there has its address.</summary>
+    public SandboxScope? ScopeFor(string networkId, IPAddress client) =>
+        _scopes.GetOrAdd((networkId, client), key => CreateScope(key.Item1, key.Item2));
+
+    private SandboxScope? CreateScope(string networkId, IPAddress client)
+    {
+        if (!_clients.TryGetValue((networkId, client), out var endpoint) || _snapshot.SandboxById(endpoint.SandboxId) is not { } sandbox)
+        {
+            return null;
+        }
+        // The network the query arrived on first, then the sandbox's others in interface order.
+        var order = _snapshot.EndpointsOfSandbox(sandbox.Id)
+            .OrderBy(e => e.NetworkId == networkId ? -1 : Reconcile.DesiredState.InterfaceIndex(e.InterfaceName))
+            .Select(e => _networks.GetValueOrDefault(e.NetworkId))
+            .OfType<NetworkNames>()
+            .ToArray();
+        return new SandboxScope(sandbox, order, this);
+    }
+
+    /// <summary>True when <paramref name="name"/> ends in the name of any Weft network: such names are never sent upstream.</summary>
+    public bool IsUnderNetworkDomain(string name)
+    {
+        var dot = name.LastIndexOf('.');
+        return dot >= 0 && _networkNames.Contains(name[(dot + 1)..]);
+    }
+}
+
+/// <summary>The names one network holds.</summary>
+public sealed class NetworkNames(NetworkRecord network)
+{
+    private readonly Dictionary<string, List<IPAddress>> _forward = new(StringComparer.Ordinal);
+    private readonly Dictionary<IPAddress, string> _reverse = [];
+    private FrozenDictionary<string, IPAddress[]> _frozenForward = FrozenDictionary<string, IPAddress[]>.Empty;
+    private FrozenDictionary<IPAddress, string> _frozenReverse = FrozenDictionary<IPAddress, string>.Empty;
+
+    public NetworkRecord Network { get; } = network;
+
+    public IReadOnlyList<IpNetwork> Subnets { get; } = [.. network.Subnets.Select(s => s.Subnet)];
+
+    internal void Add(EndpointRecord e)
+    {
+        var suffix = "." + Network.Name.ToLowerInvariant();
+        var names = new[] { e.ContainerName, e.Hostname }.Concat(e.Aliases).OfType<string>()
+            .Select(n => n.ToLowerInvariant()).Distinct(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            AddName(name, e.Address!);
+            AddName(name + suffix, e.Address!);
+        }
+        if (e.ContainerName is { } container)
+        {
+            _reverse[e.Address!] = container.ToLowerInvariant() + suffix;
+        }
+    }
+
+    private void AddName(string name, IPAddress address)
+    {
+        if (!_forward.TryGetValue(name, out var list))
+        {
+            _forward[name] = list = [];
+        }
+        if (!list.Contains(address))
+        {
+            list.Add(address);
+        }
+    }
+
+    internal NetworkNames Seal()
+    {
+        // A stable order, so the server's rotation is the only thing that moves answers around.
+        _frozenForward = _forward.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.OrderBy(a => a.ToString(), StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
+        _frozenReverse = _reverse.ToFrozenDictionary();
+        return this;
+    }
+
+    public bool TryResolve(string name, out IPAddress[] addresses) => _frozenForward.TryGetValue(name, out addresses!);
+
+    public bool TryReverse(IPAddress address, out string name) => _frozenReverse.TryGetValue(address, out name!);
+
+    public bool Covers(IPAddress address) => Subnets.Any(s => s.Contains(address));
+}

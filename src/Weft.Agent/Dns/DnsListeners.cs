@@ -1,0 +1,107 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Weft.Core.Model;
+using Weft.DataPlane;
+using Weft.Dns;
+using Weft.Linux;
+using Weft.Linux.Namespaces;
+
+namespace Weft.Agent.Dns;
+
+/// <summary>
+/// One DNS listener per network this host programs, bound to the network's gateway address inside the network's
+/// own namespace (an overlay) or the host's (a bridge). Only sandboxes on that network can reach it: nothing
+/// listens on the underlay or the host's public addresses, so Weft never becomes an open resolver.
+/// </summary>
+/// <remarks>
+/// A socket keeps its namespace alive after the namespace is unmounted, and with it the VXLAN device and its UDP
+/// port. So listeners of a network must be stopped before its namespace is removed: <see cref="SyncAsync"/> runs
+/// before the reconciler removes anything. Callers hold the kernel lock.
+/// </remarks>
+public sealed class DnsListeners(DnsServer server, OverlayNetworkDriver overlay, ILogger log) : IAsyncDisposable
+{
+    private readonly Dictionary<string, Entry> _byNetwork = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _lastError = new(StringComparer.Ordinal);
+
+    private IReadOnlyDictionary<string, IPEndPoint> _serving = new Dictionary<string, IPEndPoint>();
+
+    /// <summary>Addresses served, by network name; a copy, safe to read without the kernel lock.</summary>
+    public IReadOnlyDictionary<string, IPEndPoint> Serving => Volatile.Read(ref _serving);
+
+    /// <summary>Stops the listeners of networks not in <paramref name="programmed"/> and makes sure each of those has one.</summary>
+    public async Task SyncAsync(IReadOnlyCollection<NetworkRecord> programmed)
+    {
+        ArgumentNullException.ThrowIfNull(programmed);
+        var wanted = programmed.Select(n => n.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var id in _byNetwork.Keys.Where(id => !wanted.Contains(id)).ToList())
+        {
+            await StopAsync(id);
+        }
+        foreach (var network in programmed)
+        {
+            await EnsureAsync(network);
+        }
+    }
+
+    /// <summary>Starts the network's listener unless one already serves its current namespace and address.</summary>
+    public async Task EnsureAsync(NetworkRecord network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (NetworkDns.ServerAddress(network) is not { } address)
+        {
+            return;
+        }
+        try
+        {
+            using var ns = network.Driver == NetworkDriver.Overlay
+                ? NetworkNamespace.Open(overlay.NamespaceName(network), overlay.Host.RunDirectory)
+                : NetworkNamespace.OpenCurrent();
+            var identity = ns.Identity;
+            if (_byNetwork.TryGetValue(network.Id, out var entry))
+            {
+                if (entry.NamespaceIdentity == identity && entry.Address.Equals(address))
+                {
+                    return;
+                }
+                await StopAsync(network.Id); // the namespace was rebuilt: the old sockets hold the old one alive
+            }
+            // Sockets belong to the namespace of the thread that creates them, and stay there.
+            var (udp, tcp) = ns.Run(() => DnsListenerSockets.Bind(address, NetworkDns.Port));
+            _byNetwork[network.Id] = new Entry(network.Name, server.Listen(network.Id, udp, tcp), identity, address);
+            _lastError.Remove(network.Id);
+            Publish();
+            log.LogInformation("DNS for network {Network} on {Address}:{Port}", network.Name, address, NetworkDns.Port);
+        }
+        catch (Exception e) when (e is KernelException or System.Net.Sockets.SocketException)
+        {
+            // Retried on the next pass; said once per distinct failure rather than every pass.
+            if (!_lastError.TryGetValue(network.Id, out var last) || last != e.Message)
+            {
+                _lastError[network.Id] = e.Message;
+                log.LogWarning("DNS for network {Network} on {Address}: {Error}; retrying", network.Name, address, e.Message);
+            }
+        }
+    }
+
+    private async Task StopAsync(string networkId)
+    {
+        if (_byNetwork.Remove(networkId, out var entry))
+        {
+            await entry.Listener.DisposeAsync();
+            Publish();
+        }
+    }
+
+    private void Publish() => Volatile.Write(ref _serving,
+        _byNetwork.Values.ToDictionary(e => e.NetworkName, e => e.Listener.LocalEndPoint, StringComparer.Ordinal));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var id in _byNetwork.Keys.ToList())
+        {
+            await StopAsync(id);
+        }
+    }
+
+    private sealed record Entry(string NetworkName, DnsListener Listener, string NamespaceIdentity, IPAddress Address);
+}
