@@ -9,48 +9,85 @@ namespace Weft.Dns;
 /// Receives datagrams on one UDP socket and answers each. Local answers are sent from the loop itself (the
 /// scope is in memory); forwards run on their own tasks, so a slow upstream never holds up the next datagram.
 /// </summary>
+/// <remarks>
+/// The loop is a thread of its own blocked in recvfrom, and every operation on the socket is synchronous, so .NET
+/// keeps it a blocking socket: a datagram wakes this thread directly. An async loop goes through the epoll thread
+/// and then a thread-pool thread, two wake-ups that a busy host delays, and that is where the tail latency was.
+/// </remarks>
 internal sealed class UdpLoop(string key, Socket socket, QueryPipeline pipeline, TaskTracker background)
 {
     /// <summary>The largest UDP response ever sent: the EDNS clamp.</summary>
     private const int MaxResponse = 4096;
 
-    public async Task RunAsync(CancellationToken stop)
+    /// <summary>How often a blocked receive wakes up to see whether the listener is stopping.</summary>
+    private const int StopCheckMilliseconds = 500;
+
+    /// <summary>Starts the loop on its own thread; the task ends when the loop does.</summary>
+    public Task RunAsync(CancellationToken stop)
+    {
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            Run(stop);
+            finished.SetResult();
+        })
+        {
+            IsBackground = true,
+            Name = $"dns-udp {key}",
+        };
+        thread.Start();
+        return finished.Task;
+    }
+
+    private void Run(CancellationToken stop)
     {
         var buffer = new byte[65536];
         var response = new byte[MaxResponse];
         var from = new SocketAddress(socket.AddressFamily);
         var template = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        try
+        {
+            socket.ReceiveTimeout = StopCheckMilliseconds;
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
         while (!stop.IsCancellationRequested)
         {
             int received;
             try
             {
-                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, from, stop);
+                received = socket.ReceiveFrom(buffer, SocketFlags.None, from);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException
+            catch (Exception e) when (e is ObjectDisposedException
                 || (e is SocketException s && (stop.IsCancellationRequested || s.SocketErrorCode is SocketError.OperationAborted or SocketError.Shutdown)))
             {
                 return;
             }
             catch (SocketException e)
             {
-                pipeline.Log.LogDebug("DNS: receive on {Key}: {Error}", key, e.Message);
+                if (e.SocketErrorCode is not (SocketError.TimedOut or SocketError.WouldBlock))
+                {
+                    pipeline.Log.LogDebug("DNS: receive on {Key}: {Error}", key, e.Message);
+                }
                 continue;
+            }
+            if (stop.IsCancellationRequested)
+            {
+                return;
             }
             try
             {
-                var client = (IPEndPoint)template.Create(from);
-                var decision = pipeline.Decide(buffer.AsSpan(0, received), key, client.Address, DnsTransport.Udp, response);
+                var decision = pipeline.Decide(buffer.AsSpan(0, received), key, ((IPEndPoint)template.Create(from)).Address, DnsTransport.Udp, response);
                 if (decision.Action == DnsAction.Reply)
                 {
-                    // Not the SocketAddress overload: it clears the address of its cached event args after handing
-                    // them back, which races with a forward's reply sent concurrently on the same socket (an NRE in
-                    // the runtime, seen under dnsperf). The EndPoint overload has no such window.
-                    await socket.SendToAsync(response.AsMemory(0, decision.Length), SocketFlags.None, client, stop);
+                    socket.SendTo(response.AsSpan(0, decision.Length), SocketFlags.None, from);
                 }
                 else if (decision.Action == DnsAction.Forward)
                 {
                     var message = buffer.AsSpan(0, received).ToArray();
+                    var client = (IPEndPoint)template.Create(from);
                     background.Run(() => ForwardAsync(message, decision.Query, client, stop));
                 }
             }
@@ -73,7 +110,8 @@ internal sealed class UdpLoop(string key, Socket socket, QueryPipeline pipeline,
         try
         {
             var length = await pipeline.ForwardAsync(message, query, DnsTransport.Udp, response.AsMemory(0, MaxResponse), stop);
-            await socket.SendToAsync(response.AsMemory(0, length), SocketFlags.None, client, stop);
+            // Synchronous, as everything on this socket (see the remarks above); a UDP send does not wait for the peer.
+            socket.SendTo(response.AsSpan(0, length), SocketFlags.None, client);
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException && stop.IsCancellationRequested)
         {

@@ -258,13 +258,13 @@ public static class Lab
         var state = LabState.Load(baseDirectory, name);
         var prefix = name + "-";
         var hostNames = state?.Hosts.Select(h => h.Name).ToHashSet(StringComparer.Ordinal) ?? [];
-        var all = NetworkNamespace.List();
         bool IsHostName(string h) => hostNames.Contains(h) || (name == LabOptions.DefaultName ? IsNumbered(h, "host") : IsNumbered(h, name + "h"));
         // Namespaces the agents created carry the host's name: weft-<host>_<net>, weftsb-<host>_<sandbox>.
-        var agentMade = all.Where(n =>
+        List<string> AgentMade() => [.. NetworkNamespace.List().Where(n =>
             (Core.Naming.KernelNames.TryParseNetworkNamespaceName(n, out var h1, out _) && IsHostName(h1))
-            || (Core.Naming.KernelNames.TryParseSandboxNamespaceName(n, out var h2, out _) && IsHostName(h2))).ToList();
-        var own = all.Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+            || (Core.Naming.KernelNames.TryParseSandboxNamespaceName(n, out var h2, out _) && IsHostName(h2)))];
+        var agentMade = AgentMade();
+        var own = NetworkNamespace.List().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToList();
         var namespaces = agentMade.Concat(own).ToList();
 
         var pids = LabProcesses.InNamespaces(namespaces).ToList();
@@ -280,6 +280,13 @@ public static class Lab
         {
             progress($"stopping {pids.Distinct().Count()} process(es)");
             LabProcesses.Kill(pids);
+        }
+        // An agent busy with a `weft run` may have made a namespace between the listing above and its end.
+        var late = AgentMade().Except(agentMade).ToList();
+        if (late.Count > 0)
+        {
+            LabProcesses.Kill([.. LabProcesses.InNamespaces(late)]);
+            agentMade.AddRange(late);
         }
         // Sandboxes and overlays first, then hosts, then the switches and router.
         foreach (var ns in agentMade.Concat(own.OrderBy(n => state?.InfrastructureNamespaces.Contains(n) == true ? 1 : 0)))
