@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
+using Weft.Lab;
 using Weft.Linux;
 using Weft.Linux.Links;
 using Weft.Linux.Namespaces;
@@ -407,35 +408,7 @@ internal sealed partial class DockerCluster : IAsyncDisposable
     private static partial int Kill(int pid, int signal);
 
     /// <summary>Processes whose network namespace is one of ours: etcd, the daemons, their containerd and shims.</summary>
-    private HashSet<int> ProcessesInNamespaces()
-    {
-        var identities = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var name in _namespaces.Where(n => NetworkNamespace.Exists(n)))
-        {
-            using var ns = NetworkNamespace.Open(name);
-            identities.Add(ns.Identity);
-        }
-        var found = new HashSet<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId)
-            {
-                continue;
-            }
-            try
-            {
-                if (new FileInfo(Path.Combine(dir, "ns", "net")).LinkTarget is { } target && identities.Contains(target))
-                {
-                    found.Add(pid);
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // It exited while we looked.
-            }
-        }
-        return found;
-    }
+    private HashSet<int> ProcessesInNamespaces() => [.. LabProcesses.InNamespaces(_namespaces.Where(n => NetworkNamespace.Exists(n)))];
 
     /// <summary>Every cgroup directory the daemons made, in every hierarchy, deepest first.</summary>
     private List<string> CgroupDirectories()

@@ -9,7 +9,7 @@ namespace Weft.Lab;
 /// their own, output appended to a log file, so they outlive the `weft lab up` that started them. Finds
 /// them again by the namespace they live in, so `down` also cleans up after a lab whose state was lost.
 /// </summary>
-internal static class LabProcesses
+public static class LabProcesses
 {
     public static int StartDetached(NetworkNamespace ns, IReadOnlyList<string> command, string logPath) =>
         DetachedProcess.Start(ns, command, logPath);
