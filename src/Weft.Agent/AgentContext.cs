@@ -10,6 +10,9 @@ public sealed record AgentContext(string HostId, string HostName, Underlay Under
 
     public string NetnsDirectory => Options.NetnsDirectory ?? "/run/netns";
 
+    /// <summary>The host's own namespace as sandboxes on a host network share it.</summary>
+    public Sandboxes.HostNamespace HostNamespace => new(HostName, NetnsRunDirectory);
+
     public string SandboxDirectory(string name) => Path.Combine(Options.RunDirectory, "sandboxes", name);
 
     public string LogPath(string name)

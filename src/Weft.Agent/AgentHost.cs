@@ -49,7 +49,7 @@ public static class AgentHost
         await using var dnsServer = new DnsServer(new ClusterDnsDirectory(view, hostId), DnsUpstreamFor(options),
             new DnsServerOptions { ClientQueriesPerSecond = options.DnsClientRate, ClientBurst = Math.Max(1, 2 * options.DnsClientRate) });
         await using var dns = new DnsListeners(dnsServer, driver, loggerFactory.CreateLogger<DnsListeners>());
-        using var reconciler = new Reconciler(view, driver, kernelLock, dns, hostId, underlay.Mtu, options.ResyncInterval, loggerFactory.CreateLogger<Reconciler>());
+        using var reconciler = new Reconciler(view, driver, kernelLock, dns, context.HostNamespace, hostId, underlay.Mtu, options.ResyncInterval, loggerFactory.CreateLogger<Reconciler>());
         var registration = new HostRegistration(store, new HostIdentity(hostId, hostName, underlay.Address.ToString(), underlay.Routes, version), options.HostTtl);
         var sandboxes = new SandboxManager(context, view, new SandboxCatalog(store), new EndpointCatalog(store), driver, kernelLock, dns, loggerFactory.CreateLogger<SandboxManager>());
         var reaper = new HostReaper(store, options.GracePeriod);

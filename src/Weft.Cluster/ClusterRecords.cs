@@ -33,6 +33,12 @@ public sealed record SandboxRecord
     public required string NetworkNamespace { get; init; }
     public string? UtsNamespace { get; init; }
     public int? Pid { get; init; }
+    /// <summary>
+    /// When <see cref="Pid"/> started, in clock ticks after boot (/proc/PID/stat): a pid is the sandbox's only while
+    /// this matches, since a reused pid may live in the same namespace (always so on a host network). Null in
+    /// records written before it existed.
+    /// </summary>
+    public long? PidStartTime { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
 }
 

@@ -62,6 +62,7 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
                 CreatedAt = _clock.GetUtcNow(),
             };
             var networkUnchanged = Compare.ModRevisionIs(ClusterKeys.Network(network.Name), networkKv.ModRevision);
+            RequireUsable(spec, network);
 
             if (!network.Driver.ManagesAddresses() || network.Subnets.Count == 0)
             {
@@ -108,6 +109,28 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
             }
         }
         throw new WeftValidationException(ClusterErrors.Contention, $"no address could be taken on network '{spec.NetworkName}': it kept changing during {MaxAttempts} attempts");
+    }
+
+    /// <summary>
+    /// A static address or an alias on a network without addresses (host, null) is refused rather than ignored:
+    /// aliases are names on the network's DNS, and such a network has neither addresses nor a DNS of Weft's.
+    /// </summary>
+    private static void RequireUsable(EndpointSpec spec, NetworkRecord network)
+    {
+        if (network.Driver.ManagesAddresses())
+        {
+            return;
+        }
+        if (spec.Address is not null)
+        {
+            throw new WeftValidationException(ErrorCodes.InvalidAddress,
+                $"network '{network.Name}' uses the {network.Driver.ToName()} driver, which gives no addresses, so {spec.Address} cannot be asked for");
+        }
+        if (spec.Aliases.Count > 0)
+        {
+            throw new WeftValidationException(ErrorCodes.InvalidAlias,
+                $"network '{network.Name}' uses the {network.Driver.ToName()} driver, which has no names of Weft's, so alias '{spec.Aliases[0]}' cannot be given");
+        }
     }
 
     private async Task<(AddressPool Pool, IEnumerable<IPAddress> Candidates)> CandidatesAsync(NetworkRecord network, IPAddress? requested, CancellationToken cancellationToken)

@@ -38,6 +38,7 @@ public sealed class NetworkCatalog(IClusterStore store, TimeProvider? clock = nu
     {
         ArgumentNullException.ThrowIfNull(spec);
         NameRules.ValidateNetworkName(spec.Name);
+        ValidateForDriver(spec);
         foreach (var s in spec.Subnets)
         {
             SubnetRules.Validate(s);
@@ -106,6 +107,30 @@ public sealed class NetworkCatalog(IClusterStore store, TimeProvider? clock = nu
             // Someone else changed the networks or took the VNI in between: check again against what they did.
         }
         throw new WeftValidationException(ClusterErrors.Contention, $"network '{spec.Name}' was not created: the cluster's networks kept changing during {MaxAttempts} attempts");
+    }
+
+    /// <summary>
+    /// Settings the driver has no use for are refused rather than dropped, so nobody believes a host network has a
+    /// subnet or a bridge a VNI. A host network is the host's own stack (Docker's `host`), a null one loopback only:
+    /// neither has addresses, a VNI, an MTU of Weft's or a way out to close.
+    /// </summary>
+    private static void ValidateForDriver(NetworkSpec spec)
+    {
+        var driver = spec.Driver.ToName();
+        if (spec.Vni is not null && spec.Driver != NetworkDriver.Overlay)
+        {
+            throw new WeftValidationException(ErrorCodes.InvalidVni, $"network '{spec.Name}': only overlay networks have a VNI; this one uses the {driver} driver");
+        }
+        var problem =
+            spec.Subnets.Count > 0 && !spec.Driver.ManagesAddresses() ? $"the {driver} driver manages no addresses, so it takes no subnet (--subnet, --gateway, --ip-range)"
+            : spec.Mtu is not null && spec.Driver == NetworkDriver.Host ? "a host network uses the host's interfaces as they are, so it takes no MTU (--mtu)"
+            : spec.Mtu is not null && spec.Driver == NetworkDriver.Null ? "a null network has loopback only, so it takes no MTU (--mtu)"
+            : spec.Internal && spec.Driver.IsExclusive() ? $"the {driver} driver has no network of Weft's to close, so it cannot be internal (--internal)"
+            : null;
+        if (problem is not null)
+        {
+            throw new WeftValidationException(ErrorCodes.InvalidNetwork, $"network '{spec.Name}': {problem}");
+        }
     }
 
     private async Task<IReadOnlyList<SubnetConfig>> SubnetsFor(NetworkSpec spec, List<NetworkRecord> existing, CancellationToken cancellationToken)

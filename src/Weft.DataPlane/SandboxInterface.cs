@@ -9,16 +9,32 @@ namespace Weft.DataPlane;
 /// <summary>Sets up an endpoint's interface inside its sandbox: name, MAC, MTU, address, default route.</summary>
 public static class SandboxInterface
 {
+    /// <summary>
+    /// Brings up a fresh sandbox namespace's loopback, which the kernel creates down and without 127.0.0.1: a sandbox
+    /// on no network, or on a null one, still has a working loopback, as Docker's `--network none` does.
+    /// </summary>
+    public static void BringUpLoopback(NetworkNamespace sandbox)
+    {
+        ArgumentNullException.ThrowIfNull(sandbox);
+        using var nl = sandbox.OpenNetlink();
+        BringUpLoopback(nl);
+    }
+
+    private static void BringUpLoopback(NetlinkHandle nl)
+    {
+        if (nl.FindLink("lo") is { Up: false })
+        {
+            nl.SetLinkUp("lo");
+        }
+    }
+
     public static void Configure(NetworkNamespace sandbox, string currentName, EndpointRecord endpoint, NetworkRecord network, int mtu, bool defaultRoute)
     {
         ArgumentNullException.ThrowIfNull(sandbox);
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(network);
         using var nl = sandbox.OpenNetlink();
-        if (nl.FindLink("lo") is { Up: false })
-        {
-            nl.SetLinkUp("lo");
-        }
+        BringUpLoopback(nl);
         if (currentName != endpoint.InterfaceName && nl.FindLink(endpoint.InterfaceName) is not null)
         {
             // The kernel's EEXIST would name only the temporary interface; say which name is taken, and where.

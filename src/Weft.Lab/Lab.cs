@@ -263,9 +263,16 @@ public static class Lab
         List<string> AgentMade() => [.. NetworkNamespace.List().Where(n =>
             (Core.Naming.KernelNames.TryParseNetworkNamespaceName(n, out var h1, out _) && IsHostName(h1))
             || (Core.Naming.KernelNames.TryParseSandboxNamespaceName(n, out var h2, out _) && IsHostName(h2)))];
+        var all = NetworkNamespace.List();
         var agentMade = AgentMade();
-        var own = NetworkNamespace.List().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        var own = all.Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToList();
         var namespaces = agentMade.Concat(own).ToList();
+        // An agent's pin weft-<host> of its host's own namespace, for host-network sandboxes, is the lab's only when it
+        // pins one of the lab's hosts: a name alone could be a real agent's pin of the machine's namespace. It is only
+        // unmounted, and never counted where processes are looked for.
+        var ownIdentities = own.Select(LabProcesses.Identity).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var pins = all.Where(n => Core.Naming.KernelNames.TryParseHostNamespaceName(n, out var h) && IsHostName(h)
+            && LabProcesses.Identity(n) is { } pinned && ownIdentities.Contains(pinned)).ToList();
 
         var pids = LabProcesses.InNamespaces(namespaces).ToList();
         if (state is not null)
@@ -288,8 +295,8 @@ public static class Lab
             LabProcesses.Kill([.. LabProcesses.InNamespaces(late)]);
             agentMade.AddRange(late);
         }
-        // Sandboxes and overlays first, then hosts, then the switches and router.
-        foreach (var ns in agentMade.Concat(own.OrderBy(n => state?.InfrastructureNamespaces.Contains(n) == true ? 1 : 0)))
+        // Pins, sandboxes and overlays first, then hosts, then the switches and router.
+        foreach (var ns in pins.Concat(agentMade).Concat(own.OrderBy(n => state?.InfrastructureNamespaces.Contains(n) == true ? 1 : 0)))
         {
             if (NetworkNamespace.Exists(ns))
             {

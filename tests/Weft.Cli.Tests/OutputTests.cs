@@ -96,6 +96,20 @@ public class OutputTests
     }
 
     [Fact]
+    public void A_host_network_sandbox_shows_dashes_where_it_has_no_interface_MAC_or_address()
+    {
+        var onHost = Samples.Endpoint("node1", true, "hs", null!, interfaceName: "", network: "hostnet") with { Mac = "", Aliases = [] };
+        var sandbox = Samples.Web1 with { Name = "hs", NetworkNamespace = "/run/netns/weft-node1", Endpoints = [onHost] };
+
+        Assert.EndsWith("INTERFACE   NETWORK   IP   MAC   ALIASES   ENDPOINT ID\n-           hostnet   -    -     -         ep-hs-hostne\n",
+            Render(w => SandboxOutput.WriteDetail(w, sandbox)), StringComparison.Ordinal);
+        Assert.Contains("   hostnet   ", Render(w => SandboxOutput.WriteList(w, [sandbox])), StringComparison.Ordinal);
+        var network = Samples.TestNet with { Name = "hostnet", Driver = "host", Scope = "local", Subnets = [], Vni = null, Dns = null, Endpoints = [onHost] };
+        Assert.EndsWith("HOST    SANDBOX   IP   MAC   INTERFACE   ALIASES   ENDPOINT ID\nnode1   hs        -    -     -           -         ep-hs-hostne\n",
+            Render(w => NetworkOutput.WriteDetail(w, network)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Status_says_when_the_store_cannot_be_reached()
     {
         var status = Samples.Status with { StoreReachable = false, StoreError = "connection refused" };

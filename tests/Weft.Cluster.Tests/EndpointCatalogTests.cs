@@ -65,6 +65,23 @@ public abstract class EndpointCatalogTests(IStoreBackend backend) : ClusterTestB
         Assert.Equal(Ip("10.81.0.2"), auto.Address);
     }
 
+    [Theory]
+    [InlineData(NetworkDriver.Host)]
+    [InlineData(NetworkDriver.Null)]
+    public async Task On_a_network_without_addresses_a_static_address_or_an_alias_is_refused_not_ignored(NetworkDriver driver)
+    {
+        await Networks.CreateAsync(new NetworkSpec { Name = "plain", Driver = driver });
+        var before = await DumpAsync();
+
+        var ip = await RefusedAsync(ErrorCodes.InvalidAddress, () => Endpoints.CreateAsync(Join("plain", ip: "10.0.0.5")));
+        Assert.Contains("10.0.0.5", ip.Message, StringComparison.Ordinal);
+        var alias = await RefusedAsync(ErrorCodes.InvalidAlias, () => Endpoints.CreateAsync(Join("plain") with { Aliases = ["web"] }));
+        Assert.Contains("'web'", alias.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await DumpAsync());
+
+        Assert.Null((await JoinAsync("plain")).Address);
+    }
+
     [Fact]
     public async Task Removing_an_endpoint_frees_its_address_with_a_released_record_and_removing_it_again_is_harmless()
     {

@@ -159,4 +159,39 @@ public abstract class NetworkCatalogTests(IStoreBackend backend) : ClusterTestBa
         var endpoint = await Endpoints.CreateAsync(Join("hostnet"));
         Assert.Null(endpoint.Address);
     }
+
+    [Theory]
+    [InlineData(NetworkDriver.Host)]
+    [InlineData(NetworkDriver.Null)]
+    public async Task Host_and_null_networks_are_local_with_no_subnet_VNI_or_IPAM(NetworkDriver driver)
+    {
+        var network = await Networks.CreateAsync(new NetworkSpec { Name = "plain", Driver = driver });
+
+        Assert.Equal((NetworkScope.Local, (int?)null, (int?)null), (network.Scope, network.Vni, network.Mtu));
+        Assert.Empty(network.Subnets);
+        Assert.Empty(await KeysAsync(ClusterKeys.Vnis));
+        Assert.Empty(await KeysAsync(ClusterKeys.IpamPrefix(network.Id)));
+        // Endpoints on it count like any others: a network in use is not removed without force.
+        await Endpoints.CreateAsync(Join("plain", name: "s"));
+        await RefusedAsync(ClusterErrors.InUse, () => Networks.RemoveAsync("plain", force: false));
+    }
+
+    [Fact]
+    public async Task Settings_a_driver_has_no_use_for_are_refused_by_name_and_nothing_is_written()
+    {
+        var subnet = Overlay("x", "10.30.0.0/24").Subnets;
+        var before = await DumpAsync();
+
+        var error = await RefusedAsync(ErrorCodes.InvalidNetwork, () => Networks.CreateAsync(new NetworkSpec { Name = "h", Driver = NetworkDriver.Host, Subnets = subnet }));
+        Assert.Equal("network 'h': the host driver manages no addresses, so it takes no subnet (--subnet, --gateway, --ip-range)", error.Message);
+        Assert.Contains("null driver", (await RefusedAsync(ErrorCodes.InvalidNetwork, () => Networks.CreateAsync(new NetworkSpec { Name = "n", Driver = NetworkDriver.Null, Subnets = subnet }))).Message, StringComparison.Ordinal);
+        Assert.Contains("--mtu", (await RefusedAsync(ErrorCodes.InvalidNetwork, () => Networks.CreateAsync(new NetworkSpec { Name = "h", Driver = NetworkDriver.Host, Mtu = 9000 }))).Message, StringComparison.Ordinal);
+        Assert.Contains("--mtu", (await RefusedAsync(ErrorCodes.InvalidNetwork, () => Networks.CreateAsync(new NetworkSpec { Name = "n", Driver = NetworkDriver.Null, Mtu = 1500 }))).Message, StringComparison.Ordinal);
+        Assert.Contains("--internal", (await RefusedAsync(ErrorCodes.InvalidNetwork, () => Networks.CreateAsync(new NetworkSpec { Name = "h", Driver = NetworkDriver.Host, Internal = true }))).Message, StringComparison.Ordinal);
+        Assert.Contains("only overlay networks have a VNI", (await RefusedAsync(ErrorCodes.InvalidVni, () => Networks.CreateAsync(new NetworkSpec { Name = "h", Driver = NetworkDriver.Host, Vni = 300 }))).Message, StringComparison.Ordinal);
+        // A bridge's VNI was dropped without a word before; it is refused now too.
+        await RefusedAsync(ErrorCodes.InvalidVni, () => Networks.CreateAsync(new NetworkSpec { Name = "b", Driver = NetworkDriver.Bridge, Subnets = subnet, Vni = 300 }));
+
+        Assert.Equal(before, await DumpAsync());
+    }
 }

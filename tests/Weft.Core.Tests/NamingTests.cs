@@ -212,6 +212,30 @@ public class KernelNamesTests
     }
 
     [Fact]
+    public void The_host_namespace_pin_is_named_after_the_host_and_is_never_a_network_or_sandbox_namespace()
+    {
+        var pin = KernelNames.HostNamespaceName("node-1");
+        Assert.Equal("weft-node-1", pin);
+        Assert.True(KernelNames.TryParseHostNamespaceName(pin, out var host));
+        Assert.Equal("node-1", host);
+        Assert.False(KernelNames.TryParseNetworkNamespaceName(pin, out _, out _));
+        Assert.False(KernelNames.TryParseSandboxNamespaceName(pin, out _, out _));
+        // A network called "host" on node-1 has a namespace of its own name, which no pin ever takes.
+        Assert.NotEqual(pin, KernelNames.NetworkNamespaceName("node-1", "host"));
+        T.Rule(ErrorCodes.InvalidName, () => KernelNames.HostNamespaceName("node_1"), "host name 'node_1'");
+    }
+
+    [Theory]
+    [InlineData("weft-node-1_net")]
+    [InlineData("weftsb-node-1_web")]
+    [InlineData("weft-")]
+    [InlineData("weft-node_1")]
+    [InlineData("wtt12-host2")]
+    [InlineData(null)]
+    public void Other_names_are_not_taken_for_a_host_namespace_pin(string? name) =>
+        Assert.False(KernelNames.TryParseHostNamespaceName(name, out _));
+
+    [Fact]
     public void Longest_namespace_name_stays_well_under_name_max()
     {
         var name = KernelNames.NetworkNamespaceName(new string('h', 63), new string('n', 63));

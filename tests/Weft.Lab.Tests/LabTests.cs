@@ -12,7 +12,7 @@ public sealed class LabTests
     {
         var hostNames = lab.Hosts.Select(h => h.Name).ToList();
         var left = NetworkNamespace.List().Where(n => n.StartsWith(lab.Name, StringComparison.Ordinal)
-            || hostNames.Any(h => n.StartsWith($"weft-{h}_", StringComparison.Ordinal) || n.StartsWith($"weftsb-{h}_", StringComparison.Ordinal))).ToList();
+            || hostNames.Any(h => n == $"weft-{h}" || n.StartsWith($"weft-{h}_", StringComparison.Ordinal) || n.StartsWith($"weftsb-{h}_", StringComparison.Ordinal))).ToList();
         Assert.Empty(left);
         Assert.False(Directory.Exists(lab.Directory), $"{lab.Directory} still exists");
         foreach (var pid in lab.Hosts.Select(h => h.AgentPid).OfType<int>().Append(lab.StorePid ?? -1))
@@ -111,18 +111,46 @@ public sealed class LabTests
     public async Task Down_cleans_up_after_the_agents_were_killed()
     {
         var lab = await LabFixture.UpAsync(2);
+        int hostSandboxPid;
         using (var h1 = lab.Client(1))
         {
             await h1.CreateNetworkAsync(new CreateNetworkRequest { Name = "n", Subnets = [new SubnetSpec("10.0.95.0/24")] });
             await h1.CreateSandboxAsync(new CreateSandboxRequest { Name = "orphan", Networks = [new SandboxNetworkSpec("n")], Command = ["sleep", "infinity"] });
+            await h1.CreateNetworkAsync(new CreateNetworkRequest { Name = "h", Driver = "host" });
+            hostSandboxPid = (await h1.CreateSandboxAsync(new CreateSandboxRequest { Name = "on-host", Networks = [new SandboxNetworkSpec("h")], Command = ["sleep", "infinity"] })).Pid!.Value;
         }
-        foreach (var pid in lab.State.Hosts.Select(h => h.AgentPid!.Value))
+        var pin = $"weft-{lab.Host(1).Name}";
+        Assert.Contains(pin, NetworkNamespace.List());
+        // A pin of the same form for a host this lab might have had, but of another namespace: not the lab's to touch.
+        var foreign = NetworkNamespace.Create(LabFixture.NewName() + "-foreign");
+        var foreignPin = $"weft-{lab.State.Name}h9";
+        try
         {
-            System.Diagnostics.Process.GetProcessById(pid).Kill();
+            NetworkNamespace.Attach(foreignPin, foreign.Path).Dispose();
+            foreach (var pid in lab.State.Hosts.Select(h => h.AgentPid!.Value))
+            {
+                System.Diagnostics.Process.GetProcessById(pid).Kill();
+            }
+            var state = lab.State;
+            Lab.Down(LabOptions.DefaultBaseDirectory, state.Name, _ => { });
+            AssertNothingLeft(state);
+            Assert.DoesNotContain(pin, NetworkNamespace.List());
+            Assert.False(File.Exists($"/proc/{hostSandboxPid}/cmdline") && File.ReadAllText($"/proc/{hostSandboxPid}/cmdline").StartsWith("sleep", StringComparison.Ordinal),
+                "the host-network sandbox's process outlived the lab");
+            using var still = NetworkNamespace.Open(foreignPin);
+            Assert.Equal(foreign.Identity, still.Identity);
         }
-        var state = lab.State;
-        Lab.Down(LabOptions.DefaultBaseDirectory, state.Name, _ => { });
-        AssertNothingLeft(state);
+        finally
+        {
+            foreach (var name in new[] { foreignPin, foreign.Name })
+            {
+                if (NetworkNamespace.Exists(name))
+                {
+                    NetworkNamespace.Delete(name);
+                }
+            }
+            foreign.Dispose();
+        }
     }
 
     [Fact]

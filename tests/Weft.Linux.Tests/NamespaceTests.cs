@@ -138,6 +138,63 @@ public sealed class NamespaceTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Attaching_names_an_existing_namespace_and_deleting_the_name_leaves_the_namespace_alive()
+    {
+        var target = _sandbox.CreateNamespace("at");
+        var nl = _sandbox.Track(target.OpenNetlink());
+        nl.AddLink(new Bridge { Name = "survivor" });
+        var name = Sandbox.UniqueName("pin");
+        try
+        {
+            using (var pinned = NetworkNamespace.Attach(name, target.Path))
+            {
+                Assert.Equal(target.Identity, pinned.Identity);
+                Assert.Contains(name, NetworkNamespace.List());
+            }
+
+            NetworkNamespace.Delete(name);
+            Assert.False(NetworkNamespace.Exists(name));
+            // Only the name went: the namespace, its link and its own name are all still there.
+            Assert.NotNull(nl.FindLink("survivor"));
+            using var again = NetworkNamespace.Open(target.Name);
+            Assert.Equal(target.Identity, again.Identity);
+
+            // The calling process's own namespace, as an agent pins it for host-network sandboxes.
+            using (var own = NetworkNamespace.Attach(name, "/proc/self/ns/net"))
+            {
+                Assert.Equal(new FileInfo("/proc/self/ns/net").LinkTarget, own.Identity);
+            }
+            NetworkNamespace.Delete(name);
+            Assert.Equal(new FileInfo("/proc/self/ns/net").LinkTarget, NetnsId());
+        }
+        finally
+        {
+            if (NetworkNamespace.Exists(name))
+            {
+                NetworkNamespace.Delete(name);
+            }
+        }
+    }
+
+    [Fact]
+    public void Attaching_a_name_that_is_taken_or_a_source_that_is_no_namespace_fails_and_leaves_nothing()
+    {
+        var taken = _sandbox.CreateNamespace("tk");
+        var identity = taken.Identity;
+        var clash = Assert.Throws<KernelException>(() => NetworkNamespace.Attach(taken.Name, "/proc/self/ns/net"));
+        Assert.Equal(Errno.EEXIST, clash.Errno);
+        using (var still = NetworkNamespace.Open(taken.Name))
+        {
+            Assert.Equal(identity, still.Identity);
+        }
+
+        var name = Sandbox.UniqueName("bad");
+        var missing = Assert.Throws<KernelException>(() => NetworkNamespace.Attach(name, "/proc/self/ns/no-such-namespace"));
+        Assert.Equal(Errno.ENOENT, missing.Errno);
+        Assert.False(NetworkNamespace.Exists(name));
+    }
+
     /// <summary>The calling thread's namespace identity, "net:[inode]".</summary>
     private static string NetnsId() => new FileInfo("/proc/thread-self/ns/net").LinkTarget ?? "";
 }

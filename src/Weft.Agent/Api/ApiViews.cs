@@ -19,7 +19,13 @@ public static class ApiViews
     {
         ArgumentNullException.ThrowIfNull(n);
         ArgumentNullException.ThrowIfNull(s);
-        var mtu = n.Driver == NetworkDriver.Overlay ? MtuRules.Effective(n, underlayMtu) : n.Mtu ?? 1500;
+        // A host network is the host's own interfaces: the underlay's MTU is the one that tells what fits.
+        var mtu = n.Driver switch
+        {
+            NetworkDriver.Overlay => MtuRules.Effective(n, underlayMtu),
+            NetworkDriver.Host => underlayMtu,
+            _ => n.Mtu ?? 1500,
+        };
         return new(n.Id, n.Name, n.Driver.ToName(), n.Scope.ToName(), Subnets(n), n.Vni, mtu, n.Internal, n.Options, n.Labels, n.CreatedAt,
             [.. s.EndpointsOf(n.Id).OrderBy(e => s.HostName(e.HostId), StringComparer.Ordinal).ThenBy(e => e.ContainerName, StringComparer.Ordinal).Select(e => Endpoint(e, s))],
             Dns.NetworkDns.ServerAddress(n)?.ToString());
@@ -29,8 +35,12 @@ public static class ApiViews
     {
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(s);
+        // On a host or null network Weft makes no interface, so there is no MAC or interface name to show (Docker
+        // shows a host-network container's endpoint with empty MAC and addresses too).
+        var plugged = s.NetworkById(e.NetworkId)?.Driver.ManagesAddresses() ?? true;
         return new(e.Id, e.NetworkName, s.SandboxById(e.SandboxId)?.Name ?? e.ContainerName ?? e.SandboxId, e.ContainerName, e.Aliases,
-            e.HostId, s.HostName(e.HostId), s.IsAlive(e.HostId), e.Address?.ToString(), e.Mac.ToString(), e.InterfaceName, HostAddress(e.HostId, s));
+            e.HostId, s.HostName(e.HostId), s.IsAlive(e.HostId), e.Address?.ToString(), plugged ? e.Mac.ToString() : "", plugged ? e.InterfaceName : "",
+            HostAddress(e.HostId, s));
     }
 
     /// <summary>The host's underlay address while it is alive, else the one it last registered; null if never seen.</summary>

@@ -24,7 +24,7 @@ public static class ErrorMapping
     {
         ClusterErrors.NotFound => StatusCodes.Status404NotFound,
         ClusterErrors.Duplicate or ClusterErrors.InUse or ClusterErrors.Contention or ErrorCodes.Overlap or ErrorCodes.IpTaken
-            or ErrorCodes.VniTaken or ErrorCodes.PoolExhausted or ErrorCodes.SubnetPoolExhausted or ErrorCodes.VniExhausted => StatusCodes.Status409Conflict,
+            or ErrorCodes.VniTaken or ErrorCodes.NetworkConflict or ErrorCodes.PoolExhausted or ErrorCodes.SubnetPoolExhausted or ErrorCodes.VniExhausted => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status400BadRequest,
     };
 }

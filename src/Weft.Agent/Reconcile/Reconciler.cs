@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Weft.Agent.Dns;
+using Weft.Agent.Sandboxes;
 using Weft.Cluster;
 using Weft.Core.Naming;
 using Weft.DataPlane;
@@ -19,6 +20,7 @@ public sealed class Reconciler(
     OverlayNetworkDriver driver,
     KernelLock kernelLock,
     DnsListeners dns,
+    HostNamespace hostNamespace,
     string hostId,
     int underlayMtu,
     TimeSpan resyncInterval,
@@ -116,6 +118,7 @@ public sealed class Reconciler(
         {
             RemoveOrphanSandboxNamespaces(snapshot, errors);
         }
+        SyncHostNamespace(snapshot, errors);
         ProgrammedNetworks = [.. driver.ListProgrammed().Order(StringComparer.Ordinal)];
         LastPass = DateTimeOffset.UtcNow;
         LastError = errors.Count == 0 ? null : string.Join("; ", errors);
@@ -131,7 +134,33 @@ public sealed class Reconciler(
 
     public void Dispose() => drift.Dispose();
 
-    /// <summary>A sandbox namespace of this host whose record is gone (a crash between the two) is removed.</summary>
+    /// <summary>
+    /// The pin of the host's namespace exists while a sandbox of this host lives in it (put back if someone ran `ip
+    /// netns delete` on it), and goes when none does, once the store confirms it. Only the pin: the namespace is the host's.
+    /// </summary>
+    private void SyncHostNamespace(ClusterSnapshot snapshot, List<string> errors)
+    {
+        try
+        {
+            if (snapshot.Sandboxes.Values.Any(s => s.HostId == hostId && HostNamespace.Holds(s)))
+            {
+                hostNamespace.Ensure();
+            }
+            else if (view.StoreReachable)
+            {
+                hostNamespace.Release();
+            }
+        }
+        catch (KernelException e)
+        {
+            errors.Add($"host namespace pin {hostNamespace.Name}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// A sandbox namespace of this host whose record is gone (a crash between the two) is removed. Only names of the
+    /// weftsb-{host}_{sandbox} form are candidates, so the host namespace's pin (weft-{host}) never is.
+    /// </summary>
     private void RemoveOrphanSandboxNamespaces(ClusterSnapshot snapshot, List<string> errors)
     {
         var host = driver.Host;

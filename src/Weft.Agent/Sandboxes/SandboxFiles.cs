@@ -11,19 +11,37 @@ namespace Weft.Agent.Sandboxes;
 /// sandbox's own mount namespace (<see cref="Setup"/>). They are rewritten in place, never replaced, because a
 /// bind mount holds the file itself: a new file would go unseen by the running sandbox.
 /// </summary>
+/// <remarks>
+/// A sandbox in the host's namespace (a host network) gets what Docker gives a `--network host` container: the
+/// host's resolv.conf unchanged (no Weft DNS listens there) and the host's /etc/hosts with its --add-host entries
+/// after it, a copy taken when the file is written.
+/// </remarks>
 public static class SandboxFiles
 {
     public const string HostsFile = "hosts";
     public const string ResolvConfFile = "resolv.conf";
 
-    public static void Write(string directory, SandboxRecord sandbox, IReadOnlyList<EndpointRecord> endpoints, ClusterSnapshot snapshot, string hostResolvConf)
+    /// <param name="hostHosts">The host's /etc/hosts, which a sandbox in the host's namespace starts from; ignored for others.</param>
+    public static void Write(string directory, SandboxRecord sandbox, IReadOnlyList<EndpointRecord> endpoints, ClusterSnapshot snapshot, string hostResolvConf, string hostHosts = "")
     {
         ArgumentNullException.ThrowIfNull(sandbox);
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(hostHosts);
         Directory.CreateDirectory(directory);
         var hosts = new StringBuilder();
-        hosts.Append("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+        if (HostNamespace.Holds(sandbox))
+        {
+            hosts.Append(hostHosts);
+            if (hostHosts.Length > 0 && !hostHosts.EndsWith('\n'))
+            {
+                hosts.Append('\n');
+            }
+        }
+        else
+        {
+            hosts.Append("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+        }
         foreach (var e in endpoints.Where(e => e.Address is not null))
         {
             var names = new[] { sandbox.Hostname, sandbox.Name }.OfType<string>().Distinct(StringComparer.Ordinal);
@@ -51,6 +69,19 @@ public static class SandboxFiles
         new FileBind(Path.Combine(directory, ResolvConfFile), "/etc/resolv.conf"),
         new FileBind(Path.Combine(directory, HostsFile), "/etc/hosts"),
     ]);
+
+    /// <summary>The host's /etc/hosts, or nothing when it has none.</summary>
+    public static string ReadHostHosts(string path = "/etc/hosts")
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
 
     public static void Delete(string directory)
     {

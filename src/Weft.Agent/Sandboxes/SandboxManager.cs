@@ -44,12 +44,13 @@ public sealed class SandboxManager(
             throw new WeftValidationException(ApiErrorCodes.BadRequest, "a network is listed twice");
         }
         await view.RefreshAsync(ct);
-        foreach (var n in request.Networks)
-        {
-            RequireNetwork(n.Network);
-        }
-
-        var nsName = KernelNames.SandboxNamespaceName(context.HostName, request.Name);
+        var networks = request.Networks.Select(n => RequireNetwork(n.Network)).ToList();
+        RequireCompatible(networks);
+        // On a host network the sandbox shares the agent's own namespace, under Weft's pin of it (HostNamespace);
+        // every other sandbox gets a namespace of its own.
+        var onHost = networks.Any(n => n.Driver == NetworkDriver.Host);
+        var hostNamespace = context.HostNamespace;
+        var nsName = onHost ? hostNamespace.Name : KernelNames.SandboxNamespaceName(context.HostName, request.Name);
         var record = new SandboxRecord
         {
             Id = WeftIds.New(),
@@ -73,12 +74,22 @@ public sealed class SandboxManager(
             await view.RefreshAsync(ct);
             using (await kernelLock.AcquireAsync(ct))
             {
-                if (NetworkNamespace.Exists(nsName, context.NetnsRunDirectory))
+                if (onHost)
                 {
-                    NetworkNamespace.Delete(nsName, context.NetnsRunDirectory); // a leftover of a crash
+                    hostNamespace.Ensure(); // never created nor deleted here: it is the host's
                 }
-                NetworkNamespace.Create(nsName, context.NetnsRunDirectory).Dispose();
-                nsCreated = true;
+                else
+                {
+                    if (NetworkNamespace.Exists(nsName, context.NetnsRunDirectory))
+                    {
+                        NetworkNamespace.Delete(nsName, context.NetnsRunDirectory); // a leftover of a crash
+                    }
+                    using (var ns = NetworkNamespace.Create(nsName, context.NetnsRunDirectory))
+                    {
+                        nsCreated = true;
+                        SandboxInterface.BringUpLoopback(ns);
+                    }
+                }
                 foreach (var e in created)
                 {
                     await PlumbAsync(e);
@@ -89,8 +100,8 @@ public sealed class SandboxManager(
             {
                 using var ns = NetworkNamespace.OpenPath(record.NetworkNamespace);
                 var setup = SandboxFiles.Setup(context.SandboxDirectory(record.Name), request.Hostname);
-                var pid = SandboxProcess.Start(ns, request.Command, setup, request.Environment, context.LogPath(record.Name));
-                record = record with { Pid = pid };
+                var (pid, startTime) = SandboxProcess.Start(ns, request.Command, setup, request.Environment, context.LogPath(record.Name));
+                record = record with { Pid = pid, PidStartTime = startTime };
                 await sandboxes.UpdateAsync(record, ct);
             }
             log.LogInformation("sandbox {Name} created with {Count} endpoint(s)", record.Name, created.Count);
@@ -109,14 +120,12 @@ public sealed class SandboxManager(
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         try
         {
-            if (record.Pid is { } pid)
-            {
-                SandboxProcess.Kill(pid, record.NetworkNamespace);
-            }
+            SandboxProcess.Kill(record);
             foreach (var e in created)
             {
                 await endpoints.RemoveAsync(e, cts.Token);
             }
+            // Only a namespace made for this sandbox; a host-network sandbox's is the host's and is never deleted.
             if (nsCreated)
             {
                 NetworkNamespace.Delete(Path.GetFileName(record.NetworkNamespace), context.NetnsRunDirectory);
@@ -131,7 +140,8 @@ public sealed class SandboxManager(
     }
 
     private void WriteFiles(SandboxRecord record, IReadOnlyList<EndpointRecord> endpoints) =>
-        SandboxFiles.Write(context.SandboxDirectory(record.Name), record, endpoints, view.Current, SandboxResolvConf.ReadHost());
+        SandboxFiles.Write(context.SandboxDirectory(record.Name), record, endpoints, view.Current, SandboxResolvConf.ReadHost(),
+            HostNamespace.Holds(record) ? SandboxFiles.ReadHostHosts() : "");
 
     /// <summary>Builds one endpoint in the kernel, and the network's DNS listener before any process can ask it; the caller holds the kernel lock.</summary>
     private async Task PlumbAsync(EndpointRecord endpoint)
@@ -148,9 +158,11 @@ public sealed class SandboxManager(
                 break;
             case NetworkDriver.Null:
                 return; // loopback only
+            case NetworkDriver.Host:
+                return; // the host's own interfaces, as they are: nothing to build, no DNS of Weft's
             default:
                 throw new WeftValidationException(ErrorCodes.InvalidNetwork,
-                    $"network '{network.Name}' uses the {network.Driver.ToName()} driver, which sandboxes cannot join yet; use an overlay, bridge or null network");
+                    $"network '{network.Name}' uses the {network.Driver.ToName()} driver, which sandboxes cannot join");
         }
         await dns.EnsureAsync(network);
     }
@@ -160,12 +172,13 @@ public sealed class SandboxManager(
         ArgumentNullException.ThrowIfNull(request);
         await view.RefreshAsync(ct);
         var record = RequireLocalSandbox(request.Sandbox);
-        RequireNetwork(networkName);
+        var network = RequireNetwork(networkName);
         var current = view.Current.EndpointsOfSandbox(record.Id).ToList();
         if (current.Any(e => e.NetworkName == networkName))
         {
             throw new WeftValidationException(ClusterErrors.Duplicate, $"sandbox '{record.Name}' is already connected to network '{networkName}'");
         }
+        RequireConnectable(record, network, current);
         var next = current.Count == 0 ? 0 : current.Max(e => DesiredState.InterfaceIndex(e.InterfaceName)) + 1;
         var endpoint = await endpoints.CreateAsync(EndpointSpecFor(record, new SandboxNetworkSpec(networkName, request.Ip, request.Aliases), KernelNames.SandboxInterfaceName(next)), ct);
         try
@@ -192,6 +205,12 @@ public sealed class SandboxManager(
         var record = RequireLocalSandbox(request.Sandbox);
         var endpoint = view.Current.EndpointsOfSandbox(record.Id).FirstOrDefault(e => e.NetworkName == networkName)
             ?? throw new WeftValidationException(ClusterErrors.NotFound, $"sandbox '{record.Name}' is not connected to network '{networkName}'");
+        if (HostNamespace.Holds(record))
+        {
+            // It would stay in the host's namespace whatever the store said: Docker refuses this too.
+            throw new WeftValidationException(ErrorCodes.NetworkConflict,
+                $"sandbox '{record.Name}' shares the host's network namespace, so it cannot leave network '{networkName}'; remove the sandbox instead");
+        }
         await endpoints.RemoveAsync(endpoint, ct);
         await view.RefreshAsync(ct);
         using (await kernelLock.AcquireAsync(ct))
@@ -205,13 +224,13 @@ public sealed class SandboxManager(
     {
         await view.RefreshAsync(ct);
         var record = RequireLocalSandbox(name);
-        if (record.Pid is { } pid && SandboxProcess.IsRunningIn(pid, record.NetworkNamespace))
+        if (SandboxProcess.IsRunning(record))
         {
             if (!force)
             {
-                throw new WeftValidationException(ClusterErrors.InUse, $"sandbox '{name}' is running (pid {pid}); stop it first or force the removal");
+                throw new WeftValidationException(ClusterErrors.InUse, $"sandbox '{name}' is running (pid {record.Pid}); stop it first or force the removal");
             }
-            SandboxProcess.Kill(pid, record.NetworkNamespace);
+            SandboxProcess.Kill(record);
         }
         var mine = view.Current.EndpointsOfSandbox(record.Id).ToList();
         foreach (var e in mine)
@@ -226,10 +245,16 @@ public sealed class SandboxManager(
             {
                 Detach(view.Current.NetworkById(e.NetworkId), e.Id);
             }
-            var nsName = Path.GetFileName(record.NetworkNamespace);
-            if (NetworkNamespace.Exists(nsName, context.NetnsRunDirectory))
+            // Only the sandbox's own namespace, by the name Weft gives it, is ever deleted. A host-network sandbox's is
+            // the host's: at most the pin goes, once no sandbox of this host uses it (the reconciler checks that too).
+            var own = KernelNames.SandboxNamespaceName(context.HostName, record.Name);
+            if (Path.GetFileName(record.NetworkNamespace) == own && NetworkNamespace.Exists(own, context.NetnsRunDirectory))
             {
-                NetworkNamespace.Delete(nsName, context.NetnsRunDirectory);
+                NetworkNamespace.Delete(own, context.NetnsRunDirectory);
+            }
+            if (HostNamespace.Holds(record) && !view.Current.Sandboxes.Values.Any(s => s.HostId == HostId && HostNamespace.Holds(s)))
+            {
+                context.HostNamespace.Release();
             }
         }
         SandboxFiles.Delete(context.SandboxDirectory(record.Name));
@@ -258,7 +283,7 @@ public sealed class SandboxManager(
         {
             return record.Pid is null ? "created" : "remote";
         }
-        return record.Pid is not { } pid ? "created" : SandboxProcess.IsRunningIn(pid, record.NetworkNamespace) ? "running" : "exited";
+        return record.Pid is null ? "created" : SandboxProcess.IsRunning(record) ? "running" : "exited";
     }
 
     private EndpointSpec EndpointSpecFor(SandboxRecord record, SandboxNetworkSpec network, string interfaceName) => new()
@@ -272,6 +297,49 @@ public sealed class SandboxManager(
         Aliases = network.Aliases ?? [],
         Address = network.Ip is null ? null : IpAddressText.Parse(network.Ip),
     };
+
+    /// <summary>
+    /// A sandbox on a host network lives in the host's namespace and one on a null network has loopback only, so
+    /// either is on that network alone (Docker: "conflicting options: cannot attach both user-defined and
+    /// non-user-defined network-modes").
+    /// </summary>
+    private static void RequireCompatible(List<NetworkRecord> networks)
+    {
+        if (networks.Count < 2 || networks.FirstOrDefault(n => n.Driver.IsExclusive()) is not { } exclusive)
+        {
+            return;
+        }
+        var others = string.Join(", ", networks.Where(n => n != exclusive).Select(n => $"'{n.Name}'"));
+        throw new WeftValidationException(ErrorCodes.NetworkConflict, exclusive.Driver == NetworkDriver.Host
+            ? $"network '{exclusive.Name}' uses the host driver: a sandbox sharing the host's network namespace cannot be on other networks too ({others})"
+            : $"network '{exclusive.Name}' uses the null driver (loopback only): a sandbox on it cannot be on other networks too ({others})");
+    }
+
+    /// <summary>The same rule for a running sandbox, and: only `run` puts a sandbox in the host's namespace, never `connect`.</summary>
+    private void RequireConnectable(SandboxRecord record, NetworkRecord network, List<EndpointRecord> current)
+    {
+        string? problem = null;
+        if (HostNamespace.Holds(record))
+        {
+            problem = $"sandbox '{record.Name}' shares the host's network namespace, so it cannot be connected to other networks";
+        }
+        else if (network.Driver == NetworkDriver.Host)
+        {
+            problem = $"network '{network.Name}' uses the host driver, and sandbox '{record.Name}' has a network namespace of its own; only `weft run --net {network.Name}` makes a sandbox that shares the host's";
+        }
+        else if (network.Driver == NetworkDriver.Null && current.Count > 0)
+        {
+            problem = $"network '{network.Name}' uses the null driver (loopback only), and sandbox '{record.Name}' is on {string.Join(", ", current.Select(e => $"'{e.NetworkName}'"))}; disconnect it first";
+        }
+        else if (current.FirstOrDefault(e => view.Current.NetworkById(e.NetworkId)?.Driver == NetworkDriver.Null) is { } lonely)
+        {
+            problem = $"sandbox '{record.Name}' is on null network '{lonely.NetworkName}' (loopback only); disconnect it from there first";
+        }
+        if (problem is not null)
+        {
+            throw new WeftValidationException(ErrorCodes.NetworkConflict, problem);
+        }
+    }
 
     private NetworkRecord RequireNetwork(string name) =>
         view.Current.Networks.TryGetValue(name, out var n) ? n : throw ClusterErrors.NetworkNotFound(name);

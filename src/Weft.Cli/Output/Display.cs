@@ -20,6 +20,9 @@ internal static class Display
     public static string Subnets(IReadOnlyList<SubnetSpec> subnets) =>
         subnets.Count == 0 ? None : string.Join(",", subnets.Select(s => s.Subnet ?? None));
 
+    /// <summary>Text as it is, or <see cref="None"/> when empty (a host or null network's endpoint has no MAC or interface).</summary>
+    public static string Text(string? value) => string.IsNullOrEmpty(value) ? None : value;
+
     public static string Number(int? value) => value?.ToString(CultureInfo.InvariantCulture) ?? None;
 
     public static string List(IEnumerable<string> values) => string.Join(", ", values) is { Length: > 0 } text ? text : None;

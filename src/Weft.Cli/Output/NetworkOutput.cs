@@ -55,7 +55,7 @@ internal static class NetworkOutput
         var table = new TextTable("HOST", "SANDBOX", "IP", "MAC", "INTERFACE", "ALIASES", "ENDPOINT ID");
         foreach (var e in network.Endpoints.OrderBy(e => e.Host, StringComparer.Ordinal).ThenBy(SandboxName, StringComparer.Ordinal))
         {
-            table.AddRow(HostName(e), SandboxName(e), e.Address ?? Display.None, e.Mac, e.InterfaceName, Display.List(e.Aliases), Display.ShortId(e.Id));
+            table.AddRow(HostName(e), SandboxName(e), e.Address ?? Display.None, Display.Text(e.Mac), Display.Text(e.InterfaceName), Display.List(e.Aliases), Display.ShortId(e.Id));
         }
 
         table.WriteTo(writer);

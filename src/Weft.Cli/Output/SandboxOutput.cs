@@ -57,7 +57,7 @@ internal static class SandboxOutput
         var table = new TextTable("INTERFACE", "NETWORK", "IP", "MAC", "ALIASES", "ENDPOINT ID");
         foreach (var e in sandbox.Endpoints.OrderBy(e => e.InterfaceName, StringComparer.Ordinal))
         {
-            table.AddRow(e.InterfaceName, e.Network, e.Address ?? Display.None, e.Mac, Display.List(e.Aliases), Display.ShortId(e.Id));
+            table.AddRow(Display.Text(e.InterfaceName), e.Network, e.Address ?? Display.None, Display.Text(e.Mac), Display.List(e.Aliases), Display.ShortId(e.Id));
         }
 
         table.WriteTo(writer);

@@ -32,6 +32,12 @@ public static class ErrorCodes
     public const string IpReserved = "ip-reserved";
 
     public const string IpTaken = "ip-taken";
+
+    /// <summary>
+    /// A sandbox on a host or null network can be on no other network, and only `run` puts a sandbox on a host
+    /// network (Docker's rule: such a sandbox has no interfaces of its own to add to).
+    /// </summary>
+    public const string NetworkConflict = "network-conflict";
     public const string PoolExhausted = "pool-exhausted";
     public const string SubnetPoolExhausted = "subnet-pool-exhausted";
     public const string VniTaken = "vni-taken";

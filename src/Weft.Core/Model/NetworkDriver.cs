@@ -62,6 +62,13 @@ public static class NetworkDrivers
     public static NetworkScope ScopeOf(this NetworkDriver driver) =>
         driver == NetworkDriver.Overlay ? NetworkScope.Global : NetworkScope.Local;
 
+    /// <summary>
+    /// Whether a sandbox on a network of this driver must be on that network alone: a host-network sandbox lives
+    /// in the host's namespace, and a null-network one has loopback only. Docker refuses both combinations too.
+    /// </summary>
+    public static bool IsExclusive(this NetworkDriver driver) =>
+        driver is NetworkDriver.Host or NetworkDriver.Null;
+
     /// <summary>Whether the driver gives endpoints addresses, and so needs subnets and IPAM.</summary>
     public static bool ManagesAddresses(this NetworkDriver driver) =>
         driver is NetworkDriver.Overlay or NetworkDriver.Bridge;

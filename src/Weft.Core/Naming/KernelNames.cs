@@ -88,6 +88,37 @@ public static class KernelNames
         return $"{SandboxNamespacePrefix}{hostName}{HostSeparator}{sandboxName}";
     }
 
+    /// <summary>
+    /// The name under which an agent pins its own network namespace, the host's, while sandboxes on a
+    /// <c>host</c>-driver network use it: "weft-{host}", e.g. "weft-node-1" (Docker's counterpart is
+    /// /var/run/docker/netns/default). It holds no '_', so it is never a network namespace's name.
+    /// Deleting it only unmounts the pin; the namespace itself lives on with the agent and the host.
+    /// </summary>
+    public static string HostNamespaceName(string hostName)
+    {
+        NameRules.ValidateHostName(hostName);
+        return NetworkNamespacePrefix + hostName;
+    }
+
+    /// <summary>The host of a <see cref="HostNamespaceName"/> ("weft-node-1" → "node-1"); false for any other name.</summary>
+    public static bool TryParseHostNamespaceName(string? name, [NotNullWhen(true)] out string? hostName)
+    {
+        hostName = null;
+        if (name is null || !name.StartsWith(NetworkNamespacePrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var host = name[NetworkNamespacePrefix.Length..];
+        if (!NameRules.IsValidHostName(host))
+        {
+            return false;
+        }
+
+        hostName = host;
+        return true;
+    }
+
     /// <summary>Splits a network namespace name back into host and network; false if Weft did not make it.</summary>
     public static bool TryParseNetworkNamespaceName(string? name, [NotNullWhen(true)] out string? hostName, [NotNullWhen(true)] out string? networkName) =>
         TrySplitNamespaceName(name, NetworkNamespacePrefix, out hostName, out networkName);

@@ -93,6 +93,47 @@ public sealed class NetworkNamespace : IDisposable
         }
     }
 
+    /// <summary>
+    /// Gives an existing namespace a name, as <c>ip netns attach NAME PID</c> does: an empty file under the run
+    /// directory with <paramref name="sourcePath"/> (a namespace file such as /proc/self/ns/net) bind-mounted onto
+    /// it. <see cref="Delete"/> later removes only that name: the namespace lives on while anything else holds it.
+    /// Nothing is left behind if a step fails.
+    /// </summary>
+    public static NetworkNamespace Attach(string name, string sourcePath, string? runDirectory = null)
+    {
+        ValidateName(name);
+        ArgumentException.ThrowIfNullOrEmpty(sourcePath);
+        var directory = runDirectory ?? DefaultRunDirectory;
+        var path = System.IO.Path.Combine(directory, name);
+        Directory.CreateDirectory(directory);
+        MakeSharedMount(directory);
+
+        var fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            throw KernelException.FromLastError("attach netns", name);
+        }
+
+        Libc.Close(fd);
+        if (Libc.Mount(sourcePath, path, "none", Libc.MS_BIND, 0) != 0)
+        {
+            var failure = KernelException.FromLastError("attach netns", $"{name} to {sourcePath}");
+            Libc.Unlink(path);
+            throw failure;
+        }
+
+        try
+        {
+            return OpenPath(path, name);
+        }
+        catch
+        {
+            Libc.Umount2(path, Libc.MNT_DETACH);
+            Libc.Unlink(path);
+            throw;
+        }
+    }
+
     /// <summary>Opens a named namespace; a missing one fails with ENOENT naming it.</summary>
     public static NetworkNamespace Open(string name, string? runDirectory = null)
     {

@@ -46,7 +46,9 @@ internal sealed class NetworkConnectCommand : WeftCommand
         else if (sandbox.Endpoints.FirstOrDefault(e => e.Network == network) is { } endpoint)
         {
             // Which interface and address it got is the one thing the person cannot guess.
-            Context.Out.WriteLine($"{sandbox.Name}: {endpoint.InterfaceName} {endpoint.Address ?? "(no address)"} on {network}");
+            Context.Out.WriteLine(endpoint.InterfaceName.Length == 0
+                ? $"{sandbox.Name}: loopback only on {network}"
+                : $"{sandbox.Name}: {endpoint.InterfaceName} {endpoint.Address ?? "(no address)"} on {network}");
         }
 
         return ExitCodes.Success;

@@ -10,7 +10,8 @@ internal sealed class NetworkCreateCommand : WeftCommand
 {
     private readonly Option<string> _driver = new("--driver", "-d")
     {
-        Description = "overlay: VXLAN across hosts, global scope; bridge: this host only, NAT to the outside; host; null",
+        Description = "overlay: VXLAN across hosts, global scope; bridge: this host only, NAT to the outside; "
+            + "host: a sandbox shares its host's own network namespace (no subnet, VNI or MTU); null: loopback only",
         DefaultValueFactory = _ => NetworkDriver.Overlay.ToName(),
     };
 

@@ -30,7 +30,8 @@ internal sealed class RunCommand : WeftCommand
 
     private readonly Option<string[]> _network = new("--net", "--network")
     {
-        Description = "Join this network, repeatable; the first is eth0 and carries the default route [default: loopback only]",
+        Description = "Join this network, repeatable; the first is eth0 and carries the default route. "
+            + "A host network (the host's own namespace) or a null one (loopback only) must be the only one [default: loopback only]",
         HelpName = "NETWORK",
     };
 
