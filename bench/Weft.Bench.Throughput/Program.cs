@@ -68,8 +68,8 @@ static async Task<Measurement> MeasureAsync(int mtu, CancellationToken ct)
     BenchResult.Figure("network MTU (weft network inspect)", net.Mtu, "bytes");
     BenchResult.Figure("sandbox eth0 MTU (kernel)", sandboxMtu, "bytes");
 
-    var underlayServer = Path.Combine(NetworkNamespace.DefaultRunDirectory, lab.Host(1).Namespace);
-    var underlayClient = Path.Combine(NetworkNamespace.DefaultRunDirectory, lab.Host(2).Namespace);
+    var underlayServer = lab.HostNamespacePath(1);
+    var underlayClient = lab.HostNamespacePath(2);
     var overlay = new List<double>();
     var underlay = new List<double>();
     for (var round = 1; round <= Rounds; round++)

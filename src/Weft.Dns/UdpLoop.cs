@@ -79,7 +79,8 @@ internal sealed class UdpLoop(string key, Socket socket, QueryPipeline pipeline,
             }
             try
             {
-                var decision = pipeline.Decide(buffer.AsSpan(0, received), key, ((IPEndPoint)template.Create(from)).Address, DnsTransport.Udp, response);
+                var client = (IPEndPoint)template.Create(from);
+                var decision = pipeline.Decide(buffer.AsSpan(0, received), key, client.Address, DnsTransport.Udp, response);
                 if (decision.Action == DnsAction.Reply)
                 {
                     socket.SendTo(response.AsSpan(0, decision.Length), SocketFlags.None, from);
@@ -87,7 +88,6 @@ internal sealed class UdpLoop(string key, Socket socket, QueryPipeline pipeline,
                 else if (decision.Action == DnsAction.Forward)
                 {
                     var message = buffer.AsSpan(0, received).ToArray();
-                    var client = (IPEndPoint)template.Create(from);
                     background.Run(() => ForwardAsync(message, decision.Query, client, stop));
                 }
             }

@@ -260,11 +260,11 @@ public static class Lab
         var hostNames = state?.Hosts.Select(h => h.Name).ToHashSet(StringComparer.Ordinal) ?? [];
         bool IsHostName(string h) => hostNames.Contains(h) || (name == LabOptions.DefaultName ? IsNumbered(h, "host") : IsNumbered(h, name + "h"));
         // Namespaces the agents created carry the host's name: weft-<host>_<net>, weftsb-<host>_<sandbox>.
-        List<string> AgentMade() => [.. NetworkNamespace.List().Where(n =>
+        List<string> AgentMade(IEnumerable<string> names) => [.. names.Where(n =>
             (Core.Naming.KernelNames.TryParseNetworkNamespaceName(n, out var h1, out _) && IsHostName(h1))
             || (Core.Naming.KernelNames.TryParseSandboxNamespaceName(n, out var h2, out _) && IsHostName(h2)))];
         var all = NetworkNamespace.List();
-        var agentMade = AgentMade();
+        var agentMade = AgentMade(all);
         var own = all.Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToList();
         var namespaces = agentMade.Concat(own).ToList();
         // An agent's pin weft-<host> of its host's own namespace, for host-network sandboxes, is the lab's only when it
@@ -289,7 +289,7 @@ public static class Lab
             LabProcesses.Kill(pids);
         }
         // An agent busy with a `weft run` may have made a namespace between the listing above and its end.
-        var late = AgentMade().Except(agentMade).ToList();
+        var late = AgentMade(NetworkNamespace.List()).Except(agentMade).ToList();
         if (late.Count > 0)
         {
             LabProcesses.Kill([.. LabProcesses.InNamespaces(late)]);

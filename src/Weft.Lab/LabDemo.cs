@@ -58,8 +58,7 @@ public sealed class LabDemo(LabOptions options, Action<string> say)
 
             Step(5, $"on {h2.Name}: weft capture --count 4 --network {Network}, while shell2 pings shell");
             // The real `weft capture` of this lab host: AF_PACKET on its underlay eth0, names from its agent.
-            var capture = RunInAsync(NamespacePath(h2.Namespace), [.. options.WeftCommand, "capture", "--count", "4", "--network", Network], ct,
-                new Dictionary<string, string> { [WeftApiClient.SocketEnvironmentVariable] = h2.SocketPath });
+            var capture = RunOnHostAsync(h2, [.. options.WeftCommand, "capture", "--count", "4", "--network", Network], ct);
             // The capture socket opens once weft has started, which takes longer on a busy machine: ping until it has
             // seen its 4 packets (each echo and its reply cross host2's underlay once).
             var window = Stopwatch.StartNew();
@@ -105,8 +104,15 @@ public sealed class LabDemo(LabOptions options, Action<string> say)
 
     /// <summary>`weft exec SANDBOX -- COMMAND` on a lab host, as a user there would type it.</summary>
     private Task<(int ExitCode, string Output)> ExecAsync(LabHost host, string sandbox, IReadOnlyList<string> command, CancellationToken ct) =>
-        RunInAsync(NamespacePath(host.Namespace), [.. options.WeftCommand, "exec", sandbox, "--", .. command], ct,
+        RunOnHostAsync(host, [.. options.WeftCommand, "exec", sandbox, "--", .. command], ct);
+
+    /// <summary>A command inside a lab host, with that host's agent as the target of any `weft` it runs.</summary>
+    public static Task<(int ExitCode, string Output)> RunOnHostAsync(LabHost host, IReadOnlyList<string> command, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return RunInAsync(NamespacePath(host.Namespace), command, ct,
             new Dictionary<string, string> { [WeftApiClient.SocketEnvironmentVariable] = host.SocketPath });
+    }
 
     private static CreateSandboxRequest Sandbox(string name) =>
         new() { Name = name, Networks = [new SandboxNetworkSpec(Network)], Command = ["sleep", "infinity"] };
@@ -121,7 +127,8 @@ public sealed class LabDemo(LabOptions options, Action<string> say)
         }
     }
 
-    private static string NamespacePath(string name) => Path.Combine(NetworkNamespace.DefaultRunDirectory, name);
+    /// <summary>Where `ip netns` keeps a namespace of that name.</summary>
+    public static string NamespacePath(string name) => Path.Combine(NetworkNamespace.DefaultRunDirectory, name);
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, CancellationToken ct)
     {

@@ -37,6 +37,19 @@ public sealed class LabFixture : IAsyncDisposable
 
     public WeftApiClient Client(int i) => new(Host(i).SocketPath);
 
+    /// <summary>Host <paramref name="i"/>'s namespace as `ip netns` shows it.</summary>
+    public string HostNamespacePath(int i) => LabDemo.NamespacePath(Host(i).Namespace);
+
+    /// <summary>A command inside host <paramref name="i"/>, with that host's agent as the CLI's target.</summary>
+    public Task<(int ExitCode, string Output)> RunOnHostAsync(int i, params string[] command) =>
+        LabDemo.RunOnHostAsync(Host(i), command, CancellationToken.None);
+
+    /// <summary>`weft ARGS...` on host <paramref name="i"/>, the way a user runs it there.</summary>
+    public Task<(int ExitCode, string Output)> WeftAsync(int i, params string[] args) => RunOnHostAsync(i, [.. State.WeftCommand, .. args]);
+
+    /// <summary>`weft exec SANDBOX -- COMMAND` on host <paramref name="i"/>: the sandbox's own resolv.conf, hosts and hostname apply.</summary>
+    public Task<(int ExitCode, string Output)> ExecAsync(int i, string sandbox, params string[] command) => WeftAsync(i, ["exec", sandbox, "--", .. command]);
+
     public void StartStore() => State = Lab.Lab.StartStore(State);
 
     public void KillAgent(int i) => State = Lab.Lab.KillAgent(State, Host(i).Name);

@@ -137,12 +137,9 @@ public sealed class DnsEndToEndTests : IAsyncLifetime
         Assert.Equal("NOERROR", await DigStatus(2, "asker", "asker"));
     }
 
-    private string HostNamespace(int host) => Path.Combine(NetworkNamespace.DefaultRunDirectory, _lab.Host(host).Namespace);
+    private string HostNamespace(int host) => _lab.HostNamespacePath(host);
 
-    /// <summary>`weft exec SANDBOX -- COMMAND` on a lab host, the way a user runs it there.</summary>
-    private Task<(int ExitCode, string Output)> ExecAsync(int host, string sandbox, params string[] command) =>
-        LabDemo.RunInAsync(HostNamespace(host), [.. _lab.State.WeftCommand, "exec", sandbox, "--", .. command], CancellationToken.None,
-            new Dictionary<string, string> { [WeftApiClient.SocketEnvironmentVariable] = _lab.Host(host).SocketPath });
+    private Task<(int ExitCode, string Output)> ExecAsync(int host, string sandbox, params string[] command) => _lab.ExecAsync(host, sandbox, command);
 
     private async Task<string> ExecOk(int host, string sandbox, params string[] command)
     {

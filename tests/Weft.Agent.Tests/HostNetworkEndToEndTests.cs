@@ -165,7 +165,7 @@ public sealed class HostNetworkEndToEndTests : IAsyncLifetime
             "no namespace or pin of host1 remains");
     }
 
-    private string HostNamespace(int host) => Path.Combine(NetworkNamespace.DefaultRunDirectory, _lab.Host(host).Namespace);
+    private string HostNamespace(int host) => _lab.HostNamespacePath(host);
 
     private static string Identity(string namespacePath)
     {
@@ -173,16 +173,11 @@ public sealed class HostNetworkEndToEndTests : IAsyncLifetime
         return ns.Identity;
     }
 
-    /// <summary>A command inside a lab host, with that host's agent as the CLI's target.</summary>
-    private Task<(int ExitCode, string Output)> RunAsync(int host, params string[] command) =>
-        LabDemo.RunInAsync(HostNamespace(host), command, CancellationToken.None,
-            new Dictionary<string, string> { [WeftApiClient.SocketEnvironmentVariable] = _lab.Host(host).SocketPath });
+    private Task<(int ExitCode, string Output)> RunAsync(int host, params string[] command) => _lab.RunOnHostAsync(host, command);
 
-    /// <summary>`weft ARGS...` on a lab host, the way a user runs it there.</summary>
-    private Task<(int ExitCode, string Output)> WeftAsync(int host, params string[] args) => RunAsync(host, [.. _lab.State.WeftCommand, .. args]);
+    private Task<(int ExitCode, string Output)> WeftAsync(int host, params string[] args) => _lab.WeftAsync(host, args);
 
-    /// <summary>`weft exec SANDBOX -- COMMAND` on a lab host.</summary>
-    private Task<(int ExitCode, string Output)> ExecAsync(int host, string sandbox, params string[] command) => WeftAsync(host, ["exec", sandbox, "--", .. command]);
+    private Task<(int ExitCode, string Output)> ExecAsync(int host, string sandbox, params string[] command) => _lab.ExecAsync(host, sandbox, command);
 
     private async Task<string> ExecOk(int host, string sandbox, params string[] command)
     {

@@ -57,12 +57,12 @@ public static class ApiViews
         var state = Sandboxes.SandboxManager.StateOf(r, localHostId);
         var uts = r.Pid is { } pid && r.Hostname is not null && state == "running" ? $"/proc/{pid}/ns/uts" : null;
         return new(r.Id, r.Name, r.HostId, s.HostName(r.HostId), r.Hostname, r.NetworkNamespace, uts,
-            File(filesDirectory, Sandboxes.SandboxFiles.ResolvConfFile), File(filesDirectory, Sandboxes.SandboxFiles.HostsFile), r.Pid, state, r.Command, r.CreatedAt,
+            ExistingFile(filesDirectory, Sandboxes.SandboxFiles.ResolvConfFile), ExistingFile(filesDirectory, Sandboxes.SandboxFiles.HostsFile), r.Pid, state, r.Command, r.CreatedAt,
             [.. s.EndpointsOfSandbox(r.Id).OrderBy(e => e.InterfaceName, StringComparer.Ordinal).Select(e => Endpoint(e, s))]);
     }
 
-    private static string? File(string? directory, string name) =>
-        directory is not null && System.IO.File.Exists(Path.Combine(directory, name)) ? Path.Combine(directory, name) : null;
+    private static string? ExistingFile(string? directory, string name) =>
+        directory is not null && File.Exists(Path.Combine(directory, name)) ? Path.Combine(directory, name) : null;
 
     private static SubnetSpec[] Subnets(NetworkRecord n) =>
         [.. n.Subnets.Select(x => new SubnetSpec(x.Subnet.ToString(), x.Gateway?.ToString(), x.IPRange?.ToString()))];

@@ -53,17 +53,4 @@ public static class SandboxResolvConf
         }
         return text.ToString();
     }
-
-    /// <summary>The host's resolv.conf, or nothing when it has none.</summary>
-    public static string ReadHost(string path = "/etc/resolv.conf")
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return "";
-        }
-    }
 }

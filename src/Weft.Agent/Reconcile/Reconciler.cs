@@ -142,7 +142,7 @@ public sealed class Reconciler(
     {
         try
         {
-            if (snapshot.Sandboxes.Values.Any(s => s.HostId == hostId && HostNamespace.Holds(s)))
+            if (HostNamespace.NeededBy(snapshot, hostId))
             {
                 hostNamespace.Ensure();
             }

@@ -43,6 +43,13 @@ public sealed class HostNamespace(string hostName, string? runDirectory)
         return KernelNames.TryParseHostNamespaceName(System.IO.Path.GetFileName(sandbox.NetworkNamespace), out _);
     }
 
+    /// <summary>Whether a sandbox of <paramref name="hostId"/> lives in its host's namespace, so the pin must exist.</summary>
+    public static bool NeededBy(ClusterSnapshot snapshot, string hostId)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return snapshot.Sandboxes.Values.Any(s => s.HostId == hostId && Holds(s));
+    }
+
     /// <summary>
     /// Makes sure the pin exists and holds this agent's namespace, replacing one that holds another (left by an
     /// agent of the same name that ran elsewhere, or half made). The caller holds the kernel lock.

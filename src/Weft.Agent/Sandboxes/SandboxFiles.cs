@@ -55,11 +55,13 @@ public static class SandboxFiles
         File.WriteAllText(Path.Combine(directory, HostsFile), hosts.ToString());
 
         // The first network (lowest ethN) that has a DNS server is the one the sandbox asks.
-        var dnsNetwork = endpoints
+        var dns = endpoints
             .OrderBy(e => Reconcile.DesiredState.InterfaceIndex(e.InterfaceName))
             .Select(e => snapshot.NetworkById(e.NetworkId))
-            .FirstOrDefault(n => n is not null && NetworkDns.ServerAddress(n) is not null);
-        var resolvConf = SandboxResolvConf.Render(dnsNetwork is null ? null : NetworkDns.ServerAddress(dnsNetwork), dnsNetwork?.Name, hostResolvConf);
+            .OfType<NetworkRecord>()
+            .Select(n => (n.Name, Server: NetworkDns.ServerAddress(n)))
+            .FirstOrDefault(d => d.Server is not null);
+        var resolvConf = SandboxResolvConf.Render(dns.Server, dns.Name, hostResolvConf);
         File.WriteAllText(Path.Combine(directory, ResolvConfFile), resolvConf);
     }
 
@@ -70,8 +72,8 @@ public static class SandboxFiles
         new FileBind(Path.Combine(directory, HostsFile), "/etc/hosts"),
     ]);
 
-    /// <summary>The host's /etc/hosts, or nothing when it has none.</summary>
-    public static string ReadHostHosts(string path = "/etc/hosts")
+    /// <summary>One of the host's files (/etc/resolv.conf, /etc/hosts) that a sandbox's start from, or nothing when the host has none.</summary>
+    public static string ReadHostFile(string path)
     {
         try
         {

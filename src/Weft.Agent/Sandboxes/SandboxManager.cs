@@ -140,8 +140,8 @@ public sealed class SandboxManager(
     }
 
     private void WriteFiles(SandboxRecord record, IReadOnlyList<EndpointRecord> endpoints) =>
-        SandboxFiles.Write(context.SandboxDirectory(record.Name), record, endpoints, view.Current, SandboxResolvConf.ReadHost(),
-            HostNamespace.Holds(record) ? SandboxFiles.ReadHostHosts() : "");
+        SandboxFiles.Write(context.SandboxDirectory(record.Name), record, endpoints, view.Current, SandboxFiles.ReadHostFile("/etc/resolv.conf"),
+            HostNamespace.Holds(record) ? SandboxFiles.ReadHostFile("/etc/hosts") : "");
 
     /// <summary>Builds one endpoint in the kernel, and the network's DNS listener before any process can ask it; the caller holds the kernel lock.</summary>
     private async Task PlumbAsync(EndpointRecord endpoint)
@@ -252,7 +252,7 @@ public sealed class SandboxManager(
             {
                 NetworkNamespace.Delete(own, context.NetnsRunDirectory);
             }
-            if (HostNamespace.Holds(record) && !view.Current.Sandboxes.Values.Any(s => s.HostId == HostId && HostNamespace.Holds(s)))
+            if (HostNamespace.Holds(record) && !HostNamespace.NeededBy(view.Current, HostId))
             {
                 context.HostNamespace.Release();
             }

@@ -31,7 +31,7 @@ internal sealed class NamespaceProcessRunner : ISandboxProcessRunner
         // afresh in namespaces of the command's own (a multi-threaded process cannot join another mount namespace).
         var setup = new SandboxSetup(sandbox.Hostname, [.. Binds(sandbox)]);
         RequireExecutable(command[0]);
-        var startInfo = setup.IsEmpty ? Plain(command) : setup.StartInfo(command);
+        var startInfo = setup.StartInfo(command);
 
         foreach (var (name, value) in environment)
         {
@@ -63,16 +63,6 @@ internal sealed class NamespaceProcessRunner : ISandboxProcessRunner
             }
             yield return new FileBind(file, target);
         }
-    }
-
-    private static ProcessStartInfo Plain(IReadOnlyList<string> command)
-    {
-        var startInfo = new ProcessStartInfo(command[0]) { UseShellExecute = false };
-        foreach (var argument in command.Skip(1))
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        return startInfo;
     }
 
     /// <summary>

@@ -56,19 +56,7 @@ public sealed class NetworkNamespace : IDisposable
     /// </summary>
     public static NetworkNamespace Create(string name, string? runDirectory = null)
     {
-        ValidateName(name);
-        var directory = runDirectory ?? DefaultRunDirectory;
-        var path = System.IO.Path.Combine(directory, name);
-        Directory.CreateDirectory(directory);
-        MakeSharedMount(directory);
-
-        var fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            throw KernelException.FromLastError("create netns", name);
-        }
-
-        Libc.Close(fd);
+        var path = NewMountPoint(name, runDirectory, "create netns");
         try
         {
             NamespaceThread.Run(
@@ -101,29 +89,14 @@ public sealed class NetworkNamespace : IDisposable
     /// </summary>
     public static NetworkNamespace Attach(string name, string sourcePath, string? runDirectory = null)
     {
-        ValidateName(name);
         ArgumentException.ThrowIfNullOrEmpty(sourcePath);
-        var directory = runDirectory ?? DefaultRunDirectory;
-        var path = System.IO.Path.Combine(directory, name);
-        Directory.CreateDirectory(directory);
-        MakeSharedMount(directory);
-
-        var fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            throw KernelException.FromLastError("attach netns", name);
-        }
-
-        Libc.Close(fd);
-        if (Libc.Mount(sourcePath, path, "none", Libc.MS_BIND, 0) != 0)
-        {
-            var failure = KernelException.FromLastError("attach netns", $"{name} to {sourcePath}");
-            Libc.Unlink(path);
-            throw failure;
-        }
-
+        var path = NewMountPoint(name, runDirectory, "attach netns");
         try
         {
+            if (Libc.Mount(sourcePath, path, "none", Libc.MS_BIND, 0) != 0)
+            {
+                throw KernelException.FromLastError("attach netns", $"{name} to {sourcePath}");
+            }
             return OpenPath(path, name);
         }
         catch
@@ -132,6 +105,26 @@ public sealed class NetworkNamespace : IDisposable
             Libc.Unlink(path);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The empty file a namespace is bind-mounted onto, made new under the run directory, which is made a shared
+    /// mount so the namespace is visible to other mount namespaces too.
+    /// </summary>
+    private static string NewMountPoint(string name, string? runDirectory, string operation)
+    {
+        ValidateName(name);
+        var directory = runDirectory ?? DefaultRunDirectory;
+        var path = System.IO.Path.Combine(directory, name);
+        Directory.CreateDirectory(directory);
+        MakeSharedMount(directory);
+        var fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            throw KernelException.FromLastError(operation, name);
+        }
+        Libc.Close(fd);
+        return path;
     }
 
     /// <summary>Opens a named namespace; a missing one fails with ENOENT naming it.</summary>

@@ -23,6 +23,7 @@ public sealed record SandboxSetup(string? Hostname = null, IReadOnlyList<FileBin
     /// and execs a small shell, which binds the files, sets the hostname and execs the command, so the pid stays
     /// the command's own. With <paramref name="logPath"/>, stdin is /dev/null and output is appended to the log;
     /// with <paramref name="newSession"/>, the process leads a session of its own (it outlives its starter's).
+    /// With nothing to set up and no log, the command runs as it is, without the shell.
     /// </summary>
     public ProcessStartInfo StartInfo(IReadOnlyList<string> command, string? logPath = null, bool newSession = false)
     {
@@ -37,6 +38,26 @@ public sealed record SandboxSetup(string? Hostname = null, IReadOnlyList<FileBin
         {
             launcher.Add("setsid");
         }
+        if (IsEmpty && logPath is null)
+        {
+            launcher.AddRange(command);
+        }
+        else
+        {
+            AddLauncher(launcher, command, logPath);
+        }
+
+        var psi = new ProcessStartInfo(launcher[0]) { UseShellExecute = false };
+        foreach (var arg in launcher.Skip(1))
+        {
+            psi.ArgumentList.Add(arg);
+        }
+        return psi;
+    }
+
+    /// <summary>unshare for the namespaces this setup needs, then the shell that applies it and execs the command.</summary>
+    private void AddLauncher(List<string> launcher, IReadOnlyList<string> command, string? logPath)
+    {
         if (!IsEmpty)
         {
             launcher.Add("unshare");
@@ -57,13 +78,6 @@ public sealed record SandboxSetup(string? Hostname = null, IReadOnlyList<FileBin
             launcher.Add(bind.Target);
         }
         launcher.AddRange(command);
-
-        var psi = new ProcessStartInfo(launcher[0]) { UseShellExecute = false };
-        foreach (var arg in launcher.Skip(1))
-        {
-            psi.ArgumentList.Add(arg);
-        }
-        return psi;
     }
 
     // Arguments: log, hostname, bind count, that many source/target pairs, then the command. A target the host
