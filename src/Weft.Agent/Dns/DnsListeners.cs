@@ -23,11 +23,6 @@ public sealed class DnsListeners(DnsServer server, OverlayNetworkDriver overlay,
     private readonly Dictionary<string, Entry> _byNetwork = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _lastError = new(StringComparer.Ordinal);
 
-    private IReadOnlyDictionary<string, IPEndPoint> _serving = new Dictionary<string, IPEndPoint>();
-
-    /// <summary>Addresses served, by network name; a copy, safe to read without the kernel lock.</summary>
-    public IReadOnlyDictionary<string, IPEndPoint> Serving => Volatile.Read(ref _serving);
-
     /// <summary>Stops the listeners of networks not in <paramref name="programmed"/> and makes sure each of those has one.</summary>
     public async Task SyncAsync(IReadOnlyCollection<NetworkRecord> programmed)
     {
@@ -67,9 +62,8 @@ public sealed class DnsListeners(DnsServer server, OverlayNetworkDriver overlay,
             }
             // Sockets belong to the namespace of the thread that creates them, and stay there.
             var (udp, tcp) = ns.Run(() => DnsListenerSockets.Bind(address, NetworkDns.Port));
-            _byNetwork[network.Id] = new Entry(network.Name, server.Listen(network.Id, udp, tcp), identity, address);
+            _byNetwork[network.Id] = new Entry(server.Listen(network.Id, udp, tcp), identity, address);
             _lastError.Remove(network.Id);
-            Publish();
             log.LogInformation("DNS for network {Network} on {Address}:{Port}", network.Name, address, NetworkDns.Port);
         }
         catch (Exception e) when (e is KernelException or System.Net.Sockets.SocketException)
@@ -88,12 +82,8 @@ public sealed class DnsListeners(DnsServer server, OverlayNetworkDriver overlay,
         if (_byNetwork.Remove(networkId, out var entry))
         {
             await entry.Listener.DisposeAsync();
-            Publish();
         }
     }
-
-    private void Publish() => Volatile.Write(ref _serving,
-        _byNetwork.Values.ToDictionary(e => e.NetworkName, e => e.Listener.LocalEndPoint, StringComparer.Ordinal));
 
     public async ValueTask DisposeAsync()
     {
@@ -103,5 +93,5 @@ public sealed class DnsListeners(DnsServer server, OverlayNetworkDriver overlay,
         }
     }
 
-    private sealed record Entry(string NetworkName, DnsListener Listener, string NamespaceIdentity, IPAddress Address);
+    private sealed record Entry(DnsListener Listener, string NamespaceIdentity, IPAddress Address);
 }
