@@ -1,24 +1,24 @@
-using Weft.Agent.Host;
+using Weft.Core.Model;
+using Weft.DataPlane;
 
 namespace Weft.Agent;
 
 /// <summary>Facts about this agent that every component needs, fixed at start.</summary>
-public sealed record AgentContext(string HostId, string HostName, Underlay Underlay, AgentOptions Options, string Version)
+public sealed record AgentContext(HostIdentity Host, AgentOptions Options, string Version)
 {
-    /// <summary>The directory for named namespaces, null meaning /run/netns, as Weft.Linux takes it.</summary>
-    public string? NetnsRunDirectory => Options.NetnsDirectory;
+    public string HostId => Host.Id;
 
-    public string NetnsDirectory => Options.NetnsDirectory ?? "/run/netns";
+    public string HostName => Host.Name;
 
-    /// <summary>The host's own namespace as sandboxes on a host network share it.</summary>
-    public Sandboxes.HostNamespace HostNamespace => new(HostName, NetnsRunDirectory);
+    /// <summary>Where this host's data plane is built.</summary>
+    public HostContext DataPlane => new(Host, Options.NetnsDirectory);
 
+    /// <summary>The directory of named network namespaces, as recorded in sandbox records.</summary>
+    public string NetnsDirectory => Options.NetnsDirectory ?? Linux.Namespaces.NetworkNamespace.DefaultRunDirectory;
+
+    /// <summary>Where a sandbox's resolv.conf, hosts and output.log live.</summary>
     public string SandboxDirectory(string name) => Path.Combine(Options.RunDirectory, "sandboxes", name);
 
-    public string LogPath(string name)
-    {
-        var dir = SandboxDirectory(name);
-        Directory.CreateDirectory(dir);
-        return Path.Combine(dir, "output.log");
-    }
+    /// <summary>Where operations in flight leave their intents (<see cref="Endpoints.IntentJournal"/>).</summary>
+    public string IntentDirectory => Path.Combine(Options.RunDirectory, "intents");
 }

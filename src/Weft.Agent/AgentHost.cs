@@ -5,10 +5,13 @@ using System.Net;
 using Weft.Agent.Api;
 using Weft.Agent.Dns;
 using Weft.Agent.Host;
+using Weft.Agent.Endpoints;
+using Weft.Agent.Kernel;
 using Weft.Agent.Reconcile;
 using Weft.Agent.Sandboxes;
 using Weft.Api;
 using Weft.Cluster;
+using Weft.Core.Model;
 using Weft.DataPlane;
 using Weft.Dns;
 using Weft.Store;
@@ -34,24 +37,27 @@ public static class AgentHost
         var log = loggerFactory.CreateLogger("weft.agent");
 
         var version = typeof(AgentHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev";
-        var underlay = Underlay.Detect(options.AdvertiseAddress);
+        var underlay = UnderlayDetection.Detect(options.AdvertiseAddress);
         var hostName = options.HostName ?? Environment.MachineName;
         Core.Naming.NameRules.ValidateHostName(hostName);
-        var hostId = HostIdFile.LoadOrCreate(options.StateDirectory);
-        var context = new AgentContext(hostId, hostName, underlay, options, version);
+        var identity = new HostIdentity(HostIdFile.LoadOrCreate(options.StateDirectory), hostName, underlay);
+        var context = new AgentContext(identity, options, version);
+        var hostId = identity.Id;
         log.LogInformation("host {Name} ({Id}) underlay {Address} on {Device} mtu {Mtu}; store {Store}",
             hostName, hostId[..12], underlay.Address, underlay.Device, underlay.Mtu, options.StoreUrl);
 
         await using var store = await ClusterStore.OpenAsync(options.StoreUrl, cancellationToken: stop);
         var view = new ClusterView(store);
         using var kernelLock = new KernelLock();
-        var driver = new OverlayNetworkDriver(new HostContext(hostName, underlay.Address, underlay.Device, underlay.Mtu, options.NetnsDirectory));
+        var drivers = new NetworkDriverRegistry(context.DataPlane);
+        var intents = new IntentJournal(context.IntentDirectory);
         await using var dnsServer = new DnsServer(new ClusterDnsDirectory(view, hostId), DnsUpstreamFor(options),
             new DnsServerOptions { ClientQueriesPerSecond = options.DnsClientRate, ClientBurst = Math.Max(1, 2 * options.DnsClientRate) });
-        await using var dns = new DnsListeners(dnsServer, driver, loggerFactory.CreateLogger<DnsListeners>());
-        using var reconciler = new Reconciler(view, driver, kernelLock, dns, context.HostNamespace, hostId, underlay.Mtu, options.ResyncInterval, loggerFactory.CreateLogger<Reconciler>());
-        var registration = new HostRegistration(store, new HostIdentity(hostId, hostName, underlay.Address.ToString(), underlay.Routes, version), options.HostTtl);
-        var sandboxes = new SandboxManager(context, view, new SandboxCatalog(store), new EndpointCatalog(store), driver, kernelLock, dns, loggerFactory.CreateLogger<SandboxManager>());
+        await using var dns = new DnsListeners(dnsServer, drivers, loggerFactory.CreateLogger<DnsListeners>());
+        using var reconciler = new Reconciler(view, drivers, kernelLock, dns, intents, hostId, options.ResyncInterval, loggerFactory.CreateLogger<Reconciler>());
+        var registration = new HostRegistration(store, identity, version, options.HostTtl);
+        var lifecycle = new EndpointLifecycle(hostId, view, new EndpointCatalog(store), drivers, kernelLock, dns);
+        var sandboxes = new SandboxService(context, view, new SandboxCatalog(store), new NetworkCatalog(store), lifecycle, intents, loggerFactory.CreateLogger<SandboxService>());
         var reaper = new HostReaper(store, options.GracePeriod);
 
         AgentStatus Status()
@@ -62,7 +68,7 @@ public static class AgentHost
                 s.Sandboxes.Values.Count(x => x.HostId == hostId), registration.StartedAt);
         }
 
-        var api = new ApiServer(context, view, new NetworkCatalog(store), sandboxes, Status);
+        var api = new ApiServer(context, view, new NetworkCatalog(store), sandboxes, new ApiViews(drivers), Status);
         await using var web = await api.StartAsync(new ForwardingLoggerProvider(loggerFactory), stop);
         log.LogInformation("API listening on {Socket}", options.SocketPath);
 
@@ -71,6 +77,7 @@ public static class AgentHost
             RetryAsync("registration", () => registration.StartAsync(stop), log, stop),
             view.RunAsync(stop),
             reconciler.RunAsync(stop),
+            SettleLoopAsync(view, sandboxes, stop),
             ReapLoopAsync(view, reaper, log, stop),
         };
         try
@@ -85,6 +92,23 @@ public static class AgentHost
         await registration.StopAsync(withdraw: false);
         log.LogInformation("agent stopped; the data plane stays up");
         return 0;
+    }
+
+    /// <summary>
+    /// Settles what a crash left (interrupted operations, processes of sandboxes the store no longer has) once the view is
+    /// complete, then again every half minute, and sooner while an operation is still unsettled (the store was down).
+    /// </summary>
+    private static async Task SettleLoopAsync(ClusterView view, SandboxService sandboxes, CancellationToken stop)
+    {
+        while (!view.Loaded && !stop.IsCancellationRequested)
+        {
+            await view.WaitForChangeAsync(view.Version, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        while (!stop.IsCancellationRequested)
+        {
+            var left = await sandboxes.SettleAsync(stop);
+            await Task.Delay(left > 0 ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(30), stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 
     private static DnsUpstream DnsUpstreamFor(AgentOptions options) =>

@@ -95,7 +95,7 @@ public sealed record SandboxDetail(
     IReadOnlyList<EndpointView> Endpoints);
 
 /// <summary>POST /v1/networks/{name}/connect and /disconnect.</summary>
-public sealed record ConnectRequest(string Sandbox, string? Ip = null, IReadOnlyList<string>? Aliases = null, bool Force = false);
+public sealed record ConnectRequest(string Sandbox, string? Ip = null, IReadOnlyList<string>? Aliases = null);
 
 /// <summary>GET /v1/status.</summary>
 public sealed record AgentStatus(
@@ -116,5 +116,5 @@ public sealed record AgentStatus(
 /// <summary>The body of every error response.</summary>
 public sealed record ApiErrorBody(ApiError Error);
 
-/// <summary>A machine-readable code (see <see cref="ApiErrorCodes"/> and Weft.Core's ErrorCodes) and one line for people.</summary>
+/// <summary>A machine-readable code (Weft.Core's ErrorCodes, the one table) and one line for people.</summary>
 public sealed record ApiError(string Code, string Message);

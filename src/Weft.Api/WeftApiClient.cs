@@ -1,3 +1,4 @@
+using Weft.Core.Errors;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
@@ -81,7 +82,7 @@ public sealed class WeftApiClient : IDisposable
     {
         using var response = await SendRawAsync(method, path, body, ct);
         return await response.Content.ReadFromJsonAsync(type, ct)
-            ?? throw new WeftApiException(ApiErrorCodes.Internal, $"the agent sent an empty answer to {method} /{path}", (int)response.StatusCode);
+            ?? throw new WeftApiException(ErrorCodes.Internal, $"the agent sent an empty answer to {method} /{path}", (int)response.StatusCode);
     }
 
     private async Task SendAsync(HttpMethod method, string path, HttpContent? body, CancellationToken ct)
@@ -100,12 +101,12 @@ public sealed class WeftApiClient : IDisposable
         catch (TaskCanceledException) when (!ct.IsCancellationRequested)
         {
             // HttpClient reports its own timeout as a cancellation nobody asked for.
-            throw new WeftApiException(ApiErrorCodes.AgentTimeout,
+            throw new WeftApiException(ErrorCodes.AgentTimeout,
                 $"the weft agent on {SocketPath} did not answer {method} /{path} within {_http.Timeout.TotalSeconds:0} s");
         }
         catch (HttpRequestException e) when (e.InnerException is SocketException or IOException || e.HttpRequestError == HttpRequestError.ConnectionError)
         {
-            throw new WeftApiException(ApiErrorCodes.AgentUnavailable,
+            throw new WeftApiException(ErrorCodes.AgentUnavailable,
                 $"the weft agent is not running (no answer on {SocketPath}); start it with `weft agent --store URL` or `systemctl start weft`");
         }
         if (response.IsSuccessStatusCode)
@@ -125,7 +126,7 @@ public sealed class WeftApiClient : IDisposable
             }
             throw error?.Error is { } e
                 ? new WeftApiException(e.Code, e.Message, (int)response.StatusCode)
-                : new WeftApiException(response.StatusCode == HttpStatusCode.NotFound ? ApiErrorCodes.NotFound : ApiErrorCodes.Internal,
+                : new WeftApiException(response.StatusCode == HttpStatusCode.NotFound ? ErrorCodes.NotFound : ErrorCodes.Internal,
                     $"{method} /{path}: {(int)response.StatusCode} {response.ReasonPhrase}", (int)response.StatusCode);
         }
     }

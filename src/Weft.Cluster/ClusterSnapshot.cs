@@ -15,27 +15,35 @@ public sealed record ClusterSnapshot
     public long Revision { get; init; }
 
     /// <summary>Hosts whose lease is alive, by id.</summary>
-    public ImmutableDictionary<string, HostRecord> LiveHosts { get; init; } = ImmutableDictionary<string, HostRecord>.Empty;
+    public ImmutableDictionary<string, HostRecord> LiveHosts { get; private init; } = ImmutableDictionary<string, HostRecord>.Empty;
 
     /// <summary>Every host that ever registered, by id.</summary>
-    public ImmutableDictionary<string, HostInfoRecord> KnownHosts { get; init; } = ImmutableDictionary<string, HostInfoRecord>.Empty;
+    public ImmutableDictionary<string, HostInfoRecord> KnownHosts { get; private init; } = ImmutableDictionary<string, HostInfoRecord>.Empty;
 
     /// <summary>Networks by name.</summary>
-    public ImmutableDictionary<string, NetworkRecord> Networks { get; init; } = ImmutableDictionary<string, NetworkRecord>.Empty;
+    public ImmutableDictionary<string, NetworkRecord> Networks { get; private init; } = ImmutableDictionary<string, NetworkRecord>.Empty;
 
     /// <summary>Endpoints by id.</summary>
-    public ImmutableDictionary<string, EndpointRecord> Endpoints { get; init; } = ImmutableDictionary<string, EndpointRecord>.Empty;
+    public ImmutableDictionary<string, EndpointRecord> Endpoints { get; private init; } = ImmutableDictionary<string, EndpointRecord>.Empty;
 
     /// <summary>Sandboxes by name.</summary>
-    public ImmutableDictionary<string, SandboxRecord> Sandboxes { get; init; } = ImmutableDictionary<string, SandboxRecord>.Empty;
+    public ImmutableDictionary<string, SandboxRecord> Sandboxes { get; private init; } = ImmutableDictionary<string, SandboxRecord>.Empty;
 
-    public NetworkRecord? NetworkById(string id) => Networks.Values.FirstOrDefault(n => n.Id == id);
+    // Indexes kept in step with the maps above by every With/Without, so a lookup by id never scans.
+    private ImmutableDictionary<string, NetworkRecord> _networksById = ImmutableDictionary<string, NetworkRecord>.Empty;
+    private ImmutableDictionary<string, SandboxRecord> _sandboxesById = ImmutableDictionary<string, SandboxRecord>.Empty;
+    private ImmutableDictionary<string, ImmutableDictionary<string, EndpointRecord>> _endpointsByNetwork = ImmutableDictionary<string, ImmutableDictionary<string, EndpointRecord>>.Empty;
+    private ImmutableDictionary<string, ImmutableDictionary<string, EndpointRecord>> _endpointsBySandbox = ImmutableDictionary<string, ImmutableDictionary<string, EndpointRecord>>.Empty;
 
-    public IEnumerable<EndpointRecord> EndpointsOf(string networkId) => Endpoints.Values.Where(e => e.NetworkId == networkId);
+    public NetworkRecord? NetworkById(string id) => _networksById.GetValueOrDefault(id);
 
-    public IEnumerable<EndpointRecord> EndpointsOfSandbox(string sandboxId) => Endpoints.Values.Where(e => e.SandboxId == sandboxId);
+    public IEnumerable<EndpointRecord> EndpointsOf(string networkId) =>
+        _endpointsByNetwork.TryGetValue(networkId, out var e) ? e.Values : [];
 
-    public SandboxRecord? SandboxById(string id) => Sandboxes.Values.FirstOrDefault(s => s.Id == id);
+    public IEnumerable<EndpointRecord> EndpointsOfSandbox(string sandboxId) =>
+        _endpointsBySandbox.TryGetValue(sandboxId, out var e) ? e.Values : [];
+
+    public SandboxRecord? SandboxById(string id) => _sandboxesById.GetValueOrDefault(id);
 
     public bool IsAlive(string hostId) => LiveHosts.ContainsKey(hostId);
 
@@ -70,8 +78,40 @@ public sealed record ClusterSnapshot
         return e.IsChange ? next with { Revision = e.Revision } : next;
     }
 
+    /// <summary>The snapshot with a host's live record (its lease alive); for building snapshots in tests and views.</summary>
+    public ClusterSnapshot With(HostRecord host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return this with { LiveHosts = LiveHosts.SetItem(host.Id, host) };
+    }
+
+    public ClusterSnapshot With(HostInfoRecord host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return this with { KnownHosts = KnownHosts.SetItem(host.Id, host) };
+    }
+
+    public ClusterSnapshot With(NetworkRecord network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return WithNetwork(network.Name, network);
+    }
+
+    public ClusterSnapshot With(EndpointRecord endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return WithEndpoint(endpoint.Id, endpoint);
+    }
+
+    public ClusterSnapshot With(SandboxRecord sandbox)
+    {
+        ArgumentNullException.ThrowIfNull(sandbox);
+        return WithSandbox(sandbox.Name, sandbox);
+    }
+
     private ClusterSnapshot With(string key, byte[] value)
     {
+        // Records are filed under their key's last segment, the way Without finds them again.
         var id = ClusterKeys.LastSegment(key);
         if (key.StartsWith(ClusterKeys.Hosts, StringComparison.Ordinal))
         {
@@ -83,17 +123,40 @@ public sealed record ClusterSnapshot
         }
         if (key.StartsWith(ClusterKeys.Networks, StringComparison.Ordinal))
         {
-            return RecordCodec.Network(value) is { } n ? this with { Networks = Networks.SetItem(id, n) } : Without(key);
+            return RecordCodec.Network(value) is { } n ? WithNetwork(id, n) : Without(key);
         }
         if (key.StartsWith(ClusterKeys.Endpoints, StringComparison.Ordinal))
         {
-            return RecordCodec.Endpoint(value) is { } ep ? this with { Endpoints = Endpoints.SetItem(id, ep) } : Without(key);
+            return RecordCodec.Endpoint(value) is { } ep ? WithEndpoint(id, ep) : Without(key);
         }
         if (key.StartsWith(ClusterKeys.Sandboxes, StringComparison.Ordinal))
         {
-            return RecordCodec.Sandbox(value) is { } sb ? this with { Sandboxes = Sandboxes.SetItem(id, sb) } : Without(key);
+            return RecordCodec.Sandbox(value) is { } sb ? WithSandbox(id, sb) : Without(key);
         }
         return this;
+    }
+
+    private ClusterSnapshot WithNetwork(string name, NetworkRecord n)
+    {
+        var rest = WithoutNetwork(name);
+        return rest with { Networks = rest.Networks.SetItem(name, n), _networksById = rest._networksById.SetItem(n.Id, n) };
+    }
+
+    private ClusterSnapshot WithEndpoint(string id, EndpointRecord ep)
+    {
+        var rest = WithoutEndpoint(id);
+        return rest with
+        {
+            Endpoints = rest.Endpoints.SetItem(id, ep),
+            _endpointsByNetwork = Add(rest._endpointsByNetwork, ep.NetworkId, ep),
+            _endpointsBySandbox = Add(rest._endpointsBySandbox, ep.SandboxId, ep),
+        };
+    }
+
+    private ClusterSnapshot WithSandbox(string name, SandboxRecord sb)
+    {
+        var rest = WithoutSandbox(name);
+        return rest with { Sandboxes = rest.Sandboxes.SetItem(name, sb), _sandboxesById = rest._sandboxesById.SetItem(sb.Id, sb) };
     }
 
     private ClusterSnapshot Without(string key)
@@ -109,16 +172,47 @@ public sealed record ClusterSnapshot
         }
         if (key.StartsWith(ClusterKeys.Networks, StringComparison.Ordinal))
         {
-            return this with { Networks = Networks.Remove(id) };
+            return WithoutNetwork(id);
         }
         if (key.StartsWith(ClusterKeys.Endpoints, StringComparison.Ordinal))
         {
-            return this with { Endpoints = Endpoints.Remove(id) };
+            return WithoutEndpoint(id);
         }
         if (key.StartsWith(ClusterKeys.Sandboxes, StringComparison.Ordinal))
         {
-            return this with { Sandboxes = Sandboxes.Remove(id) };
+            return WithoutSandbox(id);
         }
         return this;
+    }
+
+    private ClusterSnapshot WithoutNetwork(string name) =>
+        Networks.TryGetValue(name, out var n) ? this with { Networks = Networks.Remove(name), _networksById = _networksById.Remove(n.Id) } : this;
+
+    private ClusterSnapshot WithoutEndpoint(string id) =>
+        Endpoints.TryGetValue(id, out var ep)
+            ? this with
+            {
+                Endpoints = Endpoints.Remove(id),
+                _endpointsByNetwork = Remove(_endpointsByNetwork, ep.NetworkId, ep.Id),
+                _endpointsBySandbox = Remove(_endpointsBySandbox, ep.SandboxId, ep.Id),
+            }
+            : this;
+
+    private ClusterSnapshot WithoutSandbox(string name) =>
+        Sandboxes.TryGetValue(name, out var sb) ? this with { Sandboxes = Sandboxes.Remove(name), _sandboxesById = _sandboxesById.Remove(sb.Id) } : this;
+
+    private static ImmutableDictionary<string, ImmutableDictionary<string, EndpointRecord>> Add(
+        ImmutableDictionary<string, ImmutableDictionary<string, EndpointRecord>> index, string group, EndpointRecord endpoint) =>
+        index.SetItem(group, index.GetValueOrDefault(group, ImmutableDictionary<string, EndpointRecord>.Empty).SetItem(endpoint.Id, endpoint));
+
+    private static ImmutableDictionary<string, ImmutableDictionary<string, EndpointRecord>> Remove(
+        ImmutableDictionary<string, ImmutableDictionary<string, EndpointRecord>> index, string group, string endpointId)
+    {
+        if (!index.TryGetValue(group, out var members))
+        {
+            return index;
+        }
+        var rest = members.Remove(endpointId);
+        return rest.IsEmpty ? index.Remove(group) : index.SetItem(group, rest);
     }
 }

@@ -24,6 +24,9 @@ public sealed class ClusterView
 
     public TimeSpan RelistInterval { get; }
 
+    /// <summary>The store followed, as it is safe to log.</summary>
+    public string Location => _store.Location;
+
     public ClusterSnapshot Current => Volatile.Read(ref _current);
 
     /// <summary>Bumped on every published change.</summary>
@@ -52,12 +55,40 @@ public sealed class ClusterView
         return wait.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Lists now and publishes the result: used after a write, so the writer's next read sees it.</summary>
-    public async Task RefreshAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until the view holds <paramref name="revision"/> (a write's own, say), so a writer's next read sees what it
+    /// wrote without listing the store again. The watch normally gets there in a millisecond or two; only when it has
+    /// not within <paramref name="patience"/> (the watch stalled, or the store answers writes but not watches) is the
+    /// store listed once instead.
+    /// </summary>
+    public Task<ClusterSnapshot> WaitForRevisionAsync(long revision, CancellationToken cancellationToken, TimeSpan? patience = null) =>
+        WaitUntilAsync(s => s.Revision >= revision, cancellationToken, patience);
+
+    /// <summary>As <see cref="WaitForRevisionAsync"/>, for a write whose revision the caller does not know: until the view shows it.</summary>
+    public async Task<ClusterSnapshot> WaitUntilAsync(Func<ClusterSnapshot, bool> holds, CancellationToken cancellationToken, TimeSpan? patience = null)
     {
-        var listing = await _store.ListAsync(ClusterKeys.Root, cancellationToken);
-        Publish(ClusterSnapshot.FromListing(listing));
-        Loaded = true;
+        ArgumentNullException.ThrowIfNull(holds);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(patience ?? TimeSpan.FromSeconds(2));
+        try
+        {
+            while (true)
+            {
+                var seen = Version;
+                if (holds(Current))
+                {
+                    return Current;
+                }
+                await WaitForChangeAsync(seen, deadline.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            var listing = await _store.ListAsync(ClusterKeys.Root, cancellationToken);
+            Publish(ClusterSnapshot.FromListing(listing));
+            Loaded = true;
+            return Current;
+        }
     }
 
     /// <summary>Runs until cancelled: list, watch, re-list on compaction or timer, retry while the store is down.</summary>

@@ -8,9 +8,11 @@ using Weft.Store;
 
 namespace Weft.Cluster;
 
-/// <summary>A sandbox's request to join a network.</summary>
+/// <summary>A request to join a network: which endpoint, for which sandbox, on which host, with which names.</summary>
 public sealed record EndpointSpec
 {
+    /// <summary>Chosen by the caller before anything is written, so it can be recorded (an intent) ahead of the store.</summary>
+    public string Id { get; init; } = WeftIds.New();
     public required string NetworkName { get; init; }
     public required string SandboxId { get; init; }
     public required string HostId { get; init; }
@@ -23,92 +25,212 @@ public sealed record EndpointSpec
 }
 
 /// <summary>
-/// Creates and removes endpoints with their addresses. An address is taken by creating its IPAM key
-/// only if absent, in the same transaction that writes the endpoint: there is never an endpoint without
-/// its address, nor an address handed out twice, whatever the concurrency.
+/// More conditions and writes for the transaction that reserves or removes endpoints, such as the claim on a sandbox's
+/// name: the sandbox and its endpoints then appear, or go, together. <see cref="Explain"/> tells a failed condition of
+/// the addition (the name is taken) from a lost race for an address, which is retried.
+/// </summary>
+public sealed record TxnAddition(IReadOnlyList<Compare> Compares, IReadOnlyList<TxnOp> Ops, Func<CancellationToken, Task<Exception?>>? Explain = null)
+{
+    public static readonly TxnAddition None = new([], []);
+
+    /// <summary>Conditions only, such as the reaper's "the host is still away"; a failed one ends the operation.</summary>
+    public static TxnAddition Guards(IClusterStore store, IReadOnlyList<Compare> compares, IReadOnlyList<TxnOp>? ops = null) =>
+        new(compares, ops ?? [], async ct => await HoldsAsync(store, compares, ct) ? null : new InvalidOperationException("a condition of the transaction no longer holds"));
+
+    /// <summary>Whether every compare holds now: a transaction with no writes, which moves no revision.</summary>
+    public static async Task<bool> HoldsAsync(IClusterStore store, IReadOnlyList<Compare> compares, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return compares.Count == 0 || (await store.TxnAsync(new Txn([.. compares], [], []), cancellationToken)).Succeeded;
+    }
+}
+
+/// <summary>Endpoints written in one transaction, and that transaction's revision (for reads that must see them).</summary>
+public sealed record Reservation(IReadOnlyList<EndpointRecord> Endpoints, long Revision);
+
+/// <summary>
+/// Creates and removes endpoints with their addresses. An address is taken by creating its IPAM key only if absent,
+/// in the same transaction that writes the endpoint: there is never an endpoint without its address, nor an address
+/// handed out twice, whatever the concurrency. Several endpoints (a sandbox on several networks) go in one transaction.
 /// </summary>
 public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = null)
 {
     private const int MaxAttempts = 16;
-    /// <summary>Candidates tried per attempt before the network is read again.</summary>
+    /// <summary>Candidates tried per attempt before the networks are read again.</summary>
     private const int CandidatesPerAttempt = 64;
+    private static readonly byte[] Marker = "1"u8.ToArray();
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
     public async Task<EndpointRecord> CreateAsync(EndpointSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        foreach (var alias in spec.Aliases)
+        return (await ReserveAsync([spec], TxnAddition.None, cancellationToken)).Endpoints[0];
+    }
+
+    /// <summary>Writes every endpoint of <paramref name="specs"/>, with its address, and <paramref name="addition"/>, in one transaction.</summary>
+    public async Task<Reservation> ReserveAsync(IReadOnlyList<EndpointSpec> specs, TxnAddition addition, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        ArgumentNullException.ThrowIfNull(addition);
+        foreach (var spec in specs)
         {
-            NameRules.ValidateAlias(alias);
+            WeftIds.Validate(spec.Id, "endpoint");
+            foreach (var alias in spec.Aliases)
+            {
+                NameRules.ValidateAlias(alias);
+            }
         }
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var networkKv = await store.GetAsync(ClusterKeys.Network(spec.NetworkName), cancellationToken)
-                ?? throw ClusterErrors.NetworkNotFound(spec.NetworkName);
-            var network = RecordCodec.Network(networkKv.Value) ?? throw ClusterErrors.NetworkNotFound(spec.NetworkName);
-            var id = WeftIds.New();
-            var endpoint = new EndpointRecord
+            var networks = new Dictionary<string, (NetworkRecord Record, long ModRevision)>(StringComparer.Ordinal);
+            foreach (var name in specs.Select(s => s.NetworkName).Distinct(StringComparer.Ordinal))
             {
-                Id = id,
-                NetworkId = network.Id,
-                NetworkName = network.Name,
-                SandboxId = spec.SandboxId,
-                ContainerName = spec.ContainerName,
-                Hostname = spec.Hostname,
-                Aliases = spec.Aliases,
-                HostId = spec.HostId,
-                Mac = MacAddress.ForEndpoint(id),
-                InterfaceName = spec.InterfaceName,
-                CreatedAt = _clock.GetUtcNow(),
-            };
-            var networkUnchanged = Compare.ModRevisionIs(ClusterKeys.Network(network.Name), networkKv.ModRevision);
-            RequireUsable(spec, network);
-
-            if (!network.Driver.ManagesAddresses() || network.Subnets.Count == 0)
-            {
-                var plain = Txn.If(networkUnchanged).Then(
-                    TxnOp.Put(ClusterKeys.Endpoint(network.Id, id), RecordCodec.Encode(endpoint)),
-                    TxnOp.Put(ClusterKeys.EndpointsMeta(network.Id), "1"u8.ToArray()));
-                if ((await store.TxnAsync(plain, cancellationToken)).Succeeded)
-                {
-                    return endpoint;
-                }
-                continue;
+                var kv = await store.GetAsync(ClusterKeys.Network(name), cancellationToken);
+                var record = kv is null ? null : RecordCodec.Network(kv.Value);
+                networks[name] = record is null ? throw WeftErrors.NetworkNotFound(name) : (record, kv!.ModRevision);
             }
-
-            var (pool, candidates) = await CandidatesAsync(network, spec.Address, cancellationToken);
-            var tried = 0;
-            foreach (var address in candidates.Take(CandidatesPerAttempt))
+            var now = _clock.GetUtcNow();
+            var planned = new List<PlannedEndpoint>();
+            var chosen = new HashSet<(string, IPAddress)>();
+            foreach (var spec in specs)
             {
-                tried++;
-                var withAddress = endpoint with { Address = address };
-                var ipKey = ClusterKeys.Address(network.Id, address);
-                var txn = Txn.If(networkUnchanged, Compare.Absent(ipKey)).Then(
-                    TxnOp.Put(ipKey, RecordCodec.Encode(AllocationRecord.ForEndpoint(withAddress, withAddress.CreatedAt))),
-                    TxnOp.Delete(ClusterKeys.ReleasedAddress(network.Id, address)),
-                    TxnOp.Put(ClusterKeys.Endpoint(network.Id, id), RecordCodec.Encode(withAddress)),
-                    TxnOp.Put(ClusterKeys.EndpointsMeta(network.Id), "1"u8.ToArray()));
-                if ((await store.TxnAsync(txn, cancellationToken)).Succeeded)
+                var network = networks[spec.NetworkName].Record;
+                RequireUsable(spec, network);
+                var record = new EndpointRecord
                 {
-                    return withAddress;
-                }
-                var now = await store.GetAsync(ClusterKeys.Network(network.Name), cancellationToken);
-                if (now?.ModRevision != networkKv.ModRevision)
-                {
-                    break; // the network changed or went away: start over from a fresh read
-                }
-                if (spec.Address is not null)
-                {
-                    throw new WeftValidationException(ErrorCodes.IpTaken, $"{address} is already in use on network '{network.Name}'");
-                }
-                // Another agent took this address a moment ago: try the next one.
+                    Id = spec.Id,
+                    NetworkId = network.Id,
+                    NetworkName = network.Name,
+                    SandboxId = spec.SandboxId,
+                    ContainerName = spec.ContainerName,
+                    Hostname = spec.Hostname,
+                    Aliases = spec.Aliases,
+                    HostId = spec.HostId,
+                    Mac = MacAddress.ForEndpoint(spec.Id),
+                    InterfaceName = spec.InterfaceName,
+                    CreatedAt = now,
+                };
+                var candidates = network.Driver.ManagesAddresses() && network.Subnets.Count > 0
+                    ? await CandidatesAsync(network, spec.Address, cancellationToken)
+                    : null;
+                planned.Add(new PlannedEndpoint(spec, record, candidates?.GetEnumerator(), candidates is null ? null : PoolOf(network, spec.Address)));
             }
-            if (tried == 0)
+            try
             {
-                throw new WeftValidationException(ErrorCodes.PoolExhausted, $"network '{network.Name}' has no free address left in {pool}");
+                for (var tried = 0; tried < CandidatesPerAttempt; tried++)
+                {
+                    chosen.Clear();
+                    foreach (var p in planned)
+                    {
+                        p.Choose(chosen);
+                    }
+                    var txn = ReservationTxn(planned, networks, addition);
+                    var result = await store.TxnAsync(txn, cancellationToken);
+                    if (result.Succeeded)
+                    {
+                        return new Reservation([.. planned.Select(p => p.Record with { Address = p.Address })], result.Revision);
+                    }
+                    if (addition.Explain is not null && await addition.Explain(cancellationToken) is { } refused)
+                    {
+                        throw refused;
+                    }
+                    if (!await NetworksUnchangedAsync(networks, cancellationToken))
+                    {
+                        break; // a network changed or went away: start over from a fresh read
+                    }
+                    foreach (var p in planned.Where(p => p.Address is not null))
+                    {
+                        if (await store.GetAsync(ClusterKeys.Address(p.Record.NetworkId, p.Address!), cancellationToken) is null)
+                        {
+                            continue;
+                        }
+                        if (p.Spec.Address is not null)
+                        {
+                            throw new WeftValidationException(ErrorCodes.IpTaken, $"{p.Address} is already in use on network '{p.Record.NetworkName}'");
+                        }
+                        p.Advance(); // another agent took this address a moment ago: try the next one
+                    }
+                }
+            }
+            finally
+            {
+                foreach (var p in planned)
+                {
+                    p.Dispose();
+                }
             }
         }
-        throw new WeftValidationException(ClusterErrors.Contention, $"no address could be taken on network '{spec.NetworkName}': it kept changing during {MaxAttempts} attempts");
+        throw new WeftValidationException(ErrorCodes.Contention,
+            $"no address could be taken on network(s) {string.Join(", ", specs.Select(s => $"'{s.NetworkName}'").Distinct())}: they kept changing during {MaxAttempts} attempts");
+    }
+
+    private static Txn ReservationTxn(List<PlannedEndpoint> planned, Dictionary<string, (NetworkRecord Record, long ModRevision)> networks, TxnAddition addition)
+    {
+        var compares = new List<Compare>(addition.Compares);
+        compares.AddRange(networks.Keys.Select(name => Compare.ModRevisionIs(ClusterKeys.Network(name), networks[name].ModRevision)));
+        var ops = new List<TxnOp>(addition.Ops);
+        foreach (var p in planned)
+        {
+            var record = p.Record with { Address = p.Address };
+            if (p.Address is { } address)
+            {
+                var ipKey = ClusterKeys.Address(record.NetworkId, address);
+                compares.Add(Compare.Absent(ipKey));
+                ops.Add(TxnOp.Put(ipKey, RecordCodec.Encode(AllocationRecord.ForEndpoint(record, record.CreatedAt))));
+                ops.Add(TxnOp.Delete(ClusterKeys.ReleasedAddress(record.NetworkId, address)));
+            }
+            ops.Add(TxnOp.Put(ClusterKeys.Endpoint(record.NetworkId, record.Id), RecordCodec.Encode(record)));
+        }
+        // One marker bump per network (a key may appear once per transaction).
+        ops.AddRange(planned.Select(p => p.Record.NetworkId).Distinct(StringComparer.Ordinal).Select(id => TxnOp.Put(ClusterKeys.EndpointsMeta(id), Marker)));
+        return new Txn([.. compares], [.. ops], []);
+    }
+
+    private async Task<bool> NetworksUnchangedAsync(Dictionary<string, (NetworkRecord Record, long ModRevision)> networks, CancellationToken cancellationToken)
+    {
+        foreach (var (name, (_, modRevision)) in networks)
+        {
+            if ((await store.GetAsync(ClusterKeys.Network(name), cancellationToken))?.ModRevision != modRevision)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>One endpoint of a reservation and the address it tries, from its own run of candidates.</summary>
+    private sealed class PlannedEndpoint(EndpointSpec spec, EndpointRecord record, IEnumerator<IPAddress>? candidates, AddressPool? pool) : IDisposable
+    {
+        private bool _needNext = true;
+
+        public EndpointSpec Spec { get; } = spec;
+
+        public EndpointRecord Record { get; } = record;
+
+        public IPAddress? Address { get; private set; }
+
+        /// <summary>Keeps the current candidate unless told to move on; skips what an earlier endpoint of the same reservation chose.</summary>
+        public void Choose(HashSet<(string, IPAddress)> chosen)
+        {
+            if (candidates is null)
+            {
+                return;
+            }
+            while (_needNext || Address is null || chosen.Contains((Record.NetworkId, Address)))
+            {
+                if (!candidates.MoveNext())
+                {
+                    throw new WeftValidationException(ErrorCodes.PoolExhausted, $"network '{Record.NetworkName}' has no free address left in {pool}");
+                }
+                Address = candidates.Current;
+                _needNext = false;
+            }
+            chosen.Add((Record.NetworkId, Address));
+        }
+
+        public void Advance() => _needNext = true;
+
+        public void Dispose() => candidates?.Dispose();
     }
 
     /// <summary>
@@ -133,14 +255,18 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
         }
     }
 
-    private async Task<(AddressPool Pool, IEnumerable<IPAddress> Candidates)> CandidatesAsync(NetworkRecord network, IPAddress? requested, CancellationToken cancellationToken)
-    {
-        var subnet = requested is null
+    private static SubnetConfig SubnetFor(NetworkRecord network, IPAddress? requested) =>
+        requested is null
             ? network.Subnets.FirstOrDefault(s => !s.Subnet.IsIPv6) ?? network.Subnets[0]
             : NetworkCatalog.SubnetOf(network, requested)
                 ?? throw new WeftValidationException(ErrorCodes.IpOutOfRange,
                     $"{requested} is outside the subnets of network '{network.Name}' ({string.Join(", ", network.Subnets.Select(s => s.Subnet))})");
-        var pool = AddressPool.From(subnet);
+
+    private static AddressPool PoolOf(NetworkRecord network, IPAddress? requested) => AddressPool.From(SubnetFor(network, requested));
+
+    private async Task<IEnumerable<IPAddress>> CandidatesAsync(NetworkRecord network, IPAddress? requested, CancellationToken cancellationToken)
+    {
+        var pool = PoolOf(network, requested);
         var taken = (await store.ListAsync(ClusterKeys.IpamPrefix(network.Id), cancellationToken)).Items
             .Select(kv => IPAddress.TryParse(ClusterKeys.LastSegment(kv.Key), out var ip) ? ip : null)
             .OfType<IPAddress>()
@@ -148,7 +274,7 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
         if (requested is not null)
         {
             IpAllocator.ValidateStatic(pool, requested, taken);
-            return (pool, [requested]);
+            return [requested];
         }
         var released = (await store.ListAsync(ClusterKeys.ReleasedPrefix(network.Id), cancellationToken)).Items
             .Select(kv => (Ip: IPAddress.TryParse(ClusterKeys.LastSegment(kv.Key), out var ip) ? ip : null, At: RecordCodec.Released(kv.Value)?.ReleasedAt))
@@ -156,7 +282,7 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
             .OrderBy(r => r.At ?? DateTimeOffset.MinValue)
             .Select(r => r.Ip!)
             .ToList();
-        return (pool, IpAllocator.Candidates(pool, taken, released));
+        return IpAllocator.Candidates(pool, taken, released);
     }
 
     /// <summary>
@@ -166,51 +292,75 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
     public async Task RemoveAsync(EndpointRecord endpoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        await RemoveAsync(endpoint, [], cancellationToken);
+        await RemoveAsync([new EndpointKey(endpoint.NetworkId, endpoint.Id)], TxnAddition.None, cancellationToken);
     }
 
-    /// <summary>As the public overload, and only while every one of <paramref name="guards"/> holds (the reaper's "the host is still away").</summary>
-    /// <returns>False when a guard failed and nothing was removed.</returns>
-    internal async Task<bool> RemoveAsync(EndpointRecord endpoint, IReadOnlyList<Compare> guards, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes the endpoints that still exist of <paramref name="endpoints"/>, their addresses and <paramref name="addition"/>
+    /// in one transaction. Returns its revision, or null when a condition of the addition failed and nothing was removed.
+    /// </summary>
+    public async Task<long?> RemoveAsync(IReadOnlyList<EndpointKey> endpoints, TxnAddition addition, CancellationToken cancellationToken = default)
     {
-        var key = ClusterKeys.Endpoint(endpoint.NetworkId, endpoint.Id);
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(addition);
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            // Act only while the endpoint still exists. Once it is gone (removed before, or with its network) there is
-            // nothing to give back, and writing the markers again would leave keys of a network that no longer exists.
-            var current = await store.GetAsync(key, cancellationToken);
-            if (current is null)
+            var compares = new List<Compare>(addition.Compares);
+            var ops = new List<TxnOp>(addition.Ops);
+            var networks = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (networkId, id) in endpoints)
             {
-                return true;
-            }
-            var compares = new List<Compare>(guards) { Compare.ModRevisionIs(key, current.ModRevision) };
-            var ops = new List<TxnOp>
-            {
-                TxnOp.Delete(key),
-                TxnOp.Put(ClusterKeys.EndpointsMeta(endpoint.NetworkId), "1"u8.ToArray()),
-            };
-            if ((RecordCodec.Endpoint(current.Value)?.Address ?? endpoint.Address) is { } address)
-            {
-                var ipKey = ClusterKeys.Address(endpoint.NetworkId, address);
-                var allocation = await store.GetAsync(ipKey, cancellationToken);
-                // Free the address only if this endpoint still holds it.
-                if (allocation is not null && RecordCodec.Allocation(allocation.Value)?.OwnerId == endpoint.Id)
+                // Act only on endpoints that still exist. Once one is gone (removed before, or with its network) there is
+                // nothing to give back, and writing the markers again would leave keys of a network that no longer exists.
+                var key = ClusterKeys.Endpoint(networkId, id);
+                var current = await store.GetAsync(key, cancellationToken);
+                if (current is null)
                 {
-                    compares.Add(Compare.ModRevisionIs(ipKey, allocation.ModRevision));
-                    ops.Add(TxnOp.Delete(ipKey));
-                    ops.Add(TxnOp.Put(ClusterKeys.ReleasedAddress(endpoint.NetworkId, address), RecordCodec.Encode(new ReleasedRecord(_clock.GetUtcNow()))));
+                    continue;
+                }
+                compares.Add(Compare.ModRevisionIs(key, current.ModRevision));
+                ops.Add(TxnOp.Delete(key));
+                networks.Add(networkId);
+                if (RecordCodec.Endpoint(current.Value)?.Address is { } address)
+                {
+                    var ipKey = ClusterKeys.Address(networkId, address);
+                    var allocation = await store.GetAsync(ipKey, cancellationToken);
+                    // Free the address only if this endpoint still holds it.
+                    if (allocation is not null && RecordCodec.Allocation(allocation.Value)?.OwnerId == id)
+                    {
+                        compares.Add(Compare.ModRevisionIs(ipKey, allocation.ModRevision));
+                        ops.Add(TxnOp.Delete(ipKey));
+                        ops.Add(TxnOp.Put(ClusterKeys.ReleasedAddress(networkId, address), RecordCodec.Encode(new ReleasedRecord(_clock.GetUtcNow()))));
+                    }
                 }
             }
-            if ((await store.TxnAsync(new Txn([.. compares], [.. ops], []), cancellationToken)).Succeeded)
+            ops.AddRange(networks.Select(id => TxnOp.Put(ClusterKeys.EndpointsMeta(id), Marker)));
+            if (ops.Count == 0)
             {
-                return true;
+                return 0; // nothing left to remove
             }
-            if (guards.Count > 0)
+            var result = await store.TxnAsync(new Txn([.. compares], [.. ops], []), cancellationToken);
+            if (result.Succeeded)
             {
-                return false;
+                return result.Revision;
             }
-            // The endpoint or its allocation changed in between: look again.
+            if (addition.Explain is not null && await addition.Explain(cancellationToken) is not null)
+            {
+                return null;
+            }
+            // An endpoint or its allocation changed in between: look again.
         }
-        throw new WeftValidationException(ClusterErrors.Contention, $"endpoint {WeftIds.Short(endpoint.Id)} was not removed: it kept changing during {MaxAttempts} attempts");
+        throw new WeftValidationException(ErrorCodes.Contention,
+            $"endpoint(s) {string.Join(", ", endpoints.Select(e => WeftIds.Short(e.Id)))} were not removed: they kept changing during {MaxAttempts} attempts");
+    }
+}
+
+/// <summary>Where an endpoint is stored: enough to remove it without its record.</summary>
+public readonly record struct EndpointKey(string NetworkId, string Id)
+{
+    public static EndpointKey Of(EndpointRecord endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return new(endpoint.NetworkId, endpoint.Id);
     }
 }

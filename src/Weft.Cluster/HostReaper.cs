@@ -1,3 +1,4 @@
+using Weft.Core.Model;
 using Weft.Store;
 
 namespace Weft.Cluster;
@@ -12,7 +13,7 @@ public sealed class HostReaper(IClusterStore store, TimeSpan gracePeriod, TimePr
 {
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly EndpointCatalog _endpoints = new(store, clock);
-    private readonly SandboxCatalog _sandboxes = new(store);
+    private readonly SandboxCatalog _sandboxes = new(store, clock);
 
     public TimeSpan GracePeriod { get; } = gracePeriod;
 
@@ -64,24 +65,24 @@ public sealed class HostReaper(IClusterStore store, TimeSpan gracePeriod, TimePr
     {
         var endpoints = (await store.ListAsync(ClusterKeys.Endpoints, cancellationToken)).Items
             .Select(kv => RecordCodec.Endpoint(kv.Value))
-            .Where(e => e?.HostId == hostId);
-        foreach (var endpoint in endpoints)
-        {
-            if (!await _endpoints.RemoveAsync(endpoint!, stillAway, cancellationToken))
-            {
-                return false;
-            }
-        }
+            .OfType<EndpointRecord>()
+            .Where(e => e.HostId == hostId)
+            .ToList();
         var sandboxes = (await store.ListAsync(ClusterKeys.Sandboxes, cancellationToken)).Items
             .Select(kv => RecordCodec.Sandbox(kv.Value))
-            .Where(s => s?.HostId == hostId);
+            .OfType<SandboxRecord>()
+            .Where(s => s.HostId == hostId)
+            .ToList();
+        // Each sandbox goes with its endpoints; endpoints of no sandbox found (a crash in between) go on their own.
         foreach (var sandbox in sandboxes)
         {
-            if (!await _sandboxes.RemoveAsync(sandbox!.Name, sandbox.Id, stillAway, cancellationToken))
+            var own = endpoints.Where(e => e.SandboxId == sandbox.Id).Select(EndpointKey.Of).ToList();
+            if (await _sandboxes.RemoveAsync(sandbox.Name, sandbox.Id, own, stillAway, cancellationToken) is null)
             {
                 return false;
             }
         }
-        return true;
+        var orphans = endpoints.Where(e => !sandboxes.Any(s => s.Id == e.SandboxId)).Select(EndpointKey.Of).ToList();
+        return orphans.Count == 0 || await _endpoints.RemoveAsync(orphans, TxnAddition.Guards(store, stillAway), cancellationToken) is not null;
     }
 }

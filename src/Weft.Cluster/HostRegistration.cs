@@ -1,11 +1,7 @@
-using Weft.Core.Addressing;
 using Weft.Core.Model;
 using Weft.Store;
 
 namespace Weft.Cluster;
-
-/// <summary>Who this host is, as the agent knows it at start.</summary>
-public sealed record HostIdentity(string Id, string Name, string UnderlayAddress, IReadOnlyList<IpNetwork> Routes, string AgentVersion);
 
 /// <summary>
 /// Keeps this host's record alive on a lease: other hosts program its endpoints only while the record
@@ -17,6 +13,7 @@ public sealed class HostRegistration : IAsyncDisposable
 {
     private readonly IClusterStore _store;
     private readonly HostIdentity _identity;
+    private readonly string _agentVersion;
     private readonly TimeSpan _ttl;
     private readonly TimeProvider _clock;
     private readonly CancellationTokenSource _stop = new();
@@ -24,10 +21,11 @@ public sealed class HostRegistration : IAsyncDisposable
     private Task _loop = Task.CompletedTask;
     private int _stopped;
 
-    public HostRegistration(IClusterStore store, HostIdentity identity, TimeSpan ttl, TimeProvider? clock = null)
+    public HostRegistration(IClusterStore store, HostIdentity identity, string agentVersion, TimeSpan ttl, TimeProvider? clock = null)
     {
         _store = store;
         _identity = identity;
+        _agentVersion = agentVersion;
         _ttl = ttl;
         _clock = clock ?? TimeProvider.System;
     }
@@ -58,9 +56,9 @@ public sealed class HostRegistration : IAsyncDisposable
             {
                 Id = _identity.Id,
                 Name = _identity.Name,
-                UnderlayAddress = _identity.UnderlayAddress,
+                UnderlayAddress = _identity.Underlay.Address.ToString(),
                 Incarnation = (previous?.Incarnation ?? 0) + 1,
-                Routes = _identity.Routes,
+                Routes = _identity.Underlay.Routes,
                 DownSince = null,
             };
             var guard = Compare.ModRevisionIs(key, kv?.ModRevision ?? 0);
@@ -80,9 +78,9 @@ public sealed class HostRegistration : IAsyncDisposable
             {
                 Id = _identity.Id,
                 Name = _identity.Name,
-                UnderlayAddress = _identity.UnderlayAddress,
+                UnderlayAddress = _identity.Underlay.Address.ToString(),
                 Incarnation = Incarnation,
-                AgentVersion = _identity.AgentVersion,
+                AgentVersion = _agentVersion,
                 StartedAt = StartedAt,
             };
             await _store.PutAsync(ClusterKeys.Host(_identity.Id), RecordCodec.Encode(record), lease.Id, cancellationToken);

@@ -59,7 +59,7 @@ public sealed class NetworkCatalog(IClusterStore store, TimeProvider? clock = nu
             var existing = listing.Items.Select(kv => RecordCodec.Network(kv.Value)).OfType<NetworkRecord>().ToList();
             if (existing.Any(n => n.Name == spec.Name))
             {
-                throw new WeftValidationException(ClusterErrors.Duplicate, $"network '{spec.Name}' already exists");
+                throw new WeftValidationException(ErrorCodes.Duplicate, $"network '{spec.Name}' already exists");
             }
 
             var id = WeftIds.New();
@@ -106,7 +106,7 @@ public sealed class NetworkCatalog(IClusterStore store, TimeProvider? clock = nu
             }
             // Someone else changed the networks or took the VNI in between: check again against what they did.
         }
-        throw new WeftValidationException(ClusterErrors.Contention, $"network '{spec.Name}' was not created: the cluster's networks kept changing during {MaxAttempts} attempts");
+        throw new WeftValidationException(ErrorCodes.Contention, $"network '{spec.Name}' was not created: the cluster's networks kept changing during {MaxAttempts} attempts");
     }
 
     /// <summary>
@@ -173,7 +173,7 @@ public sealed class NetworkCatalog(IClusterStore store, TimeProvider? clock = nu
             var kv = await store.GetAsync(ClusterKeys.Network(name), cancellationToken);
             if (kv is null || RecordCodec.Network(kv.Value) is not { } network)
             {
-                throw ClusterErrors.NetworkNotFound(name);
+                throw WeftErrors.NetworkNotFound(name);
             }
             // Read the endpoints' change marker before the endpoints, so a join in between fails the transaction.
             var endpointsMeta = await store.GetAsync(ClusterKeys.EndpointsMeta(network.Id), cancellationToken);
@@ -181,7 +181,7 @@ public sealed class NetworkCatalog(IClusterStore store, TimeProvider? clock = nu
             if (endpoints.Items.Count > 0 && !force)
             {
                 var names = endpoints.Items.Select(e => RecordCodec.Endpoint(e.Value)?.ContainerName ?? ClusterKeys.LastSegment(e.Key)).Take(5);
-                throw new WeftValidationException(ClusterErrors.InUse,
+                throw new WeftValidationException(ErrorCodes.InUse,
                     $"network '{name}' still has {endpoints.Items.Count} endpoint(s) ({string.Join(", ", names)}); disconnect them or force the removal");
             }
             var ops = new List<TxnOp>
@@ -207,8 +207,11 @@ public sealed class NetworkCatalog(IClusterStore store, TimeProvider? clock = nu
                 return;
             }
         }
-        throw new WeftValidationException(ClusterErrors.Contention, $"network '{name}' was not removed: it kept changing during {MaxAttempts} attempts");
+        throw new WeftValidationException(ErrorCodes.Contention, $"network '{name}' was not removed: it kept changing during {MaxAttempts} attempts");
     }
+
+    public async Task<NetworkRecord?> GetAsync(string name, CancellationToken cancellationToken = default) =>
+        await store.GetAsync(ClusterKeys.Network(name), cancellationToken) is { } kv ? RecordCodec.Network(kv.Value) : null;
 
     /// <summary>The network's subnet that holds <paramref name="address"/>, if any.</summary>
     public static SubnetConfig? SubnetOf(NetworkRecord network, IPAddress address)

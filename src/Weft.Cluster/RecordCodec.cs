@@ -4,7 +4,7 @@ using Weft.Core.Model;
 
 namespace Weft.Cluster;
 
-/// <summary>Turns records into store values and back, always through the source-generated JSON contexts.</summary>
+/// <summary>Turns records into store values and back, always through the source-generated JSON context.</summary>
 public static class RecordCodec
 {
     public static byte[] Encode(HostRecord r) => JsonSerializer.SerializeToUtf8Bytes(r, WeftJsonContext.Default.HostRecord);
@@ -15,11 +15,11 @@ public static class RecordCodec
 
     public static byte[] Encode(AllocationRecord r) => JsonSerializer.SerializeToUtf8Bytes(r, WeftJsonContext.Default.AllocationRecord);
 
-    public static byte[] Encode(HostInfoRecord r) => JsonSerializer.SerializeToUtf8Bytes(r, ClusterJsonContext.Default.HostInfoRecord);
+    public static byte[] Encode(HostInfoRecord r) => JsonSerializer.SerializeToUtf8Bytes(r, WeftJsonContext.Default.HostInfoRecord);
 
-    public static byte[] Encode(SandboxRecord r) => JsonSerializer.SerializeToUtf8Bytes(r, ClusterJsonContext.Default.SandboxRecord);
+    public static byte[] Encode(SandboxRecord r) => JsonSerializer.SerializeToUtf8Bytes(r, WeftJsonContext.Default.SandboxRecord);
 
-    public static byte[] Encode(ReleasedRecord r) => JsonSerializer.SerializeToUtf8Bytes(r, ClusterJsonContext.Default.ReleasedRecord);
+    public static byte[] Encode(ReleasedRecord r) => JsonSerializer.SerializeToUtf8Bytes(r, WeftJsonContext.Default.ReleasedRecord);
 
     public static HostRecord? Host(byte[] v) => Decode(v, WeftJsonContext.Default.HostRecord);
 
@@ -29,11 +29,11 @@ public static class RecordCodec
 
     public static AllocationRecord? Allocation(byte[] v) => Decode(v, WeftJsonContext.Default.AllocationRecord);
 
-    public static HostInfoRecord? HostInfo(byte[] v) => Decode(v, ClusterJsonContext.Default.HostInfoRecord);
+    public static HostInfoRecord? HostInfo(byte[] v) => Decode(v, WeftJsonContext.Default.HostInfoRecord);
 
-    public static SandboxRecord? Sandbox(byte[] v) => Decode(v, ClusterJsonContext.Default.SandboxRecord);
+    public static SandboxRecord? Sandbox(byte[] v) => Decode(v, WeftJsonContext.Default.SandboxRecord);
 
-    public static ReleasedRecord? Released(byte[] v) => Decode(v, ClusterJsonContext.Default.ReleasedRecord);
+    public static ReleasedRecord? Released(byte[] v) => Decode(v, WeftJsonContext.Default.ReleasedRecord);
 
     /// <summary>
     /// A value that does not parse is skipped rather than fatal: one bad record written by hand must not stop

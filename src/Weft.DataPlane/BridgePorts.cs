@@ -76,18 +76,18 @@ internal static class BridgePorts
             var veth = nl.FindLink(vethName);
             if (veth is null)
             {
-                if (!File.Exists(endpoint.SandboxNamespacePath))
+                if (!File.Exists(endpoint.NamespacePath))
                 {
-                    continue; // the sandbox is gone; its endpoint record will follow
+                    continue; // the sandbox is gone; its endpoint record will follow (or a crash's intent removes it)
                 }
                 try
                 {
-                    Attach(nl, bridgeName, network, mtu, endpoint);
+                    Join(nl, bridgeName, network, mtu, endpoint);
                     added++;
                 }
                 catch (KernelException e)
                 {
-                    failures.Add(e); // Attach has undone its own work
+                    failures.Add(e); // Join has undone its own work
                 }
                 continue;
             }
@@ -107,12 +107,12 @@ internal static class BridgePorts
     /// Plugs one local endpoint in: a veth whose host end joins the bridge and whose other end is created
     /// directly in the sandbox, then renamed, addressed and routed there. Undone whole on any error.
     /// </summary>
-    public static void Attach(NetlinkHandle nl, string bridgeName, NetworkRecord network, int mtu, LocalEndpoint local)
+    public static void Join(NetlinkHandle nl, string bridgeName, NetworkRecord network, int mtu, LocalEndpoint local)
     {
         var ep = local.Endpoint;
         var hostSide = KernelNames.VethHostName(ep.Id);
         var containerSide = KernelNames.VethContainerName(ep.Id);
-        using var sandbox = NetworkNamespace.OpenPath(local.SandboxNamespacePath);
+        using var sandbox = NetworkNamespace.OpenPath(local.NamespacePath);
         nl.AddLink(new Veth { Name = hostSide, Mtu = mtu, PeerName = containerSide, PeerNamespace = sandbox });
         try
         {
@@ -129,7 +129,7 @@ internal static class BridgePorts
     }
 
     /// <summary>Unplugs a local endpoint; its interface in the sandbox goes with it. False when it was not plugged in.</summary>
-    public static bool Detach(NetlinkHandle nl, string endpointId)
+    public static bool Leave(NetlinkHandle nl, string endpointId)
     {
         var name = KernelNames.VethHostName(endpointId);
         if (nl.FindLink(name) is null)

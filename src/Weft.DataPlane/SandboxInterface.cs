@@ -42,7 +42,7 @@ public static class SandboxInterface
                 $"the sandbox already has an interface named {endpoint.InterfaceName}");
         }
         nl.RenameLink(currentName, endpoint.InterfaceName);
-        nl.SetLinkMacAddress(endpoint.InterfaceName, OverlayNetworkDriver.ToPhysical(endpoint.Mac));
+        nl.SetLinkMacAddress(endpoint.InterfaceName, endpoint.Mac.ToPhysical());
         nl.SetLinkMtu(endpoint.InterfaceName, mtu);
         var link = nl.GetLink(endpoint.InterfaceName);
         var subnet = endpoint.Address is null ? null : network.Subnets.FirstOrDefault(s => s.Subnet.Contains(endpoint.Address));

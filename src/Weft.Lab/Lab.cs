@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Weft.Api;
 using Weft.Core.Addressing;
+using Weft.Core.Naming;
 using Weft.Linux.Namespaces;
+using Weft.Linux.Processes;
 
 namespace Weft.Lab;
 
@@ -274,7 +276,10 @@ public static class Lab
         var pins = all.Where(n => Core.Naming.KernelNames.TryParseHostNamespaceName(n, out var h) && IsHostName(h)
             && LabProcesses.Identity(n) is { } pinned && ownIdentities.Contains(pinned)).ToList();
 
-        var pids = LabProcesses.InNamespaces(namespaces).ToList();
+        // Sandbox processes by the mark their agent gave them too: one whose namespace was never named (a crash) is in none.
+        var pids = LabProcesses.InNamespaces(namespaces)
+            .Concat(MarkedProcesses.Find(SandboxMark.Variable, v => v.Split('/')[0] is var h && IsHostName(h)))
+            .ToList();
         if (state is not null)
         {
             pids.AddRange(state.Hosts.Select(h => h.AgentPid).OfType<int>().Where(LabProcesses.IsAlive));

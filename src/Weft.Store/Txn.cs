@@ -23,6 +23,8 @@ public enum CompareTarget
     Version,
     /// <summary>Revision of the key's last put; 0 when absent.</summary>
     ModRevision,
+    /// <summary>Revision at which the key was created (it stays through later puts); 0 when absent.</summary>
+    CreateRevision,
     /// <summary>Exact bytes of the value; never equal when absent.</summary>
     Value,
 }
@@ -38,6 +40,12 @@ public sealed record Compare(string Key, CompareTarget Target, long Number, Read
 
     /// <summary>The key was last written at <paramref name="modRevision"/>: the compare-and-swap guard.</summary>
     public static Compare ModRevisionIs(string key, long modRevision) => new(key, CompareTarget.ModRevision, modRevision, default);
+
+    /// <summary>
+    /// The key is the one created at <paramref name="createRevision"/>: it may have been written since, but was never
+    /// deleted and made again. The guard for "this record still exists", whatever its later updates.
+    /// </summary>
+    public static Compare CreatedAt(string key, long createRevision) => new(key, CompareTarget.CreateRevision, createRevision, default);
 
     /// <summary>The key exists and holds exactly <paramref name="value"/>.</summary>
     public static Compare ValueIs(string key, ReadOnlyMemory<byte> value) => new(key, CompareTarget.Value, 0, value);

@@ -1,9 +1,10 @@
-using System.Collections.Immutable;
+using System.Net;
 using Weft.Agent.Api;
 using Weft.Agent.Sandboxes;
 using Weft.Cluster;
 using Weft.Core.Addressing;
 using Weft.Core.Model;
+using Weft.DataPlane;
 
 namespace Weft.Agent.Tests;
 
@@ -35,7 +36,7 @@ public sealed class HostNetworkUnitTests : IDisposable
         Id = "00000000000000000000000000000000000000000000000000000000000000aa",
         Name = name,
         HostId = HostId,
-        ExtraHosts = extraHosts,
+        ExtraHosts = [.. extraHosts.Select(HostEntry.Parse)],
         NetworkNamespace = namespacePath,
         CreatedAt = DateTimeOffset.UnixEpoch,
     };
@@ -53,12 +54,10 @@ public sealed class HostNetworkUnitTests : IDisposable
         CreatedAt = DateTimeOffset.UnixEpoch,
     };
 
-    private static ClusterSnapshot SnapshotOf(NetworkRecord network, SandboxRecord sandbox, EndpointRecord endpoint) => ClusterSnapshot.Empty with
-    {
-        Networks = ImmutableDictionary<string, NetworkRecord>.Empty.Add(network.Name, network),
-        Sandboxes = ImmutableDictionary<string, SandboxRecord>.Empty.Add(sandbox.Name, sandbox),
-        Endpoints = ImmutableDictionary<string, EndpointRecord>.Empty.Add(endpoint.Id, endpoint),
-    };
+    private static ClusterSnapshot SnapshotOf(NetworkRecord network, SandboxRecord sandbox, EndpointRecord endpoint) =>
+        ClusterSnapshot.Empty.With(network).With(sandbox).With(endpoint);
+
+    private static IPAddress? NoDns(NetworkRecord network) => null;
 
     [Fact]
     public void A_sandbox_in_the_host_namespace_gets_the_hosts_files_with_its_own_extra_hosts_after_them()
@@ -68,7 +67,7 @@ public sealed class HostNetworkUnitTests : IDisposable
         var endpoint = Endpoint(sandbox, network);
         const string hostResolvConf = "nameserver 192.0.2.53\nsearch example.org\n";
 
-        SandboxFiles.Write(_directory, sandbox, [endpoint], SnapshotOf(network, sandbox, endpoint), hostResolvConf, "127.0.0.1\tlocalhost\n198.18.0.2\tnode-1");
+        SandboxFiles.Write(_directory, sandbox, [endpoint], SnapshotOf(network, sandbox, endpoint), NoDns, hostResolvConf, "127.0.0.1\tlocalhost\n198.18.0.2\tnode-1");
 
         Assert.Equal(hostResolvConf, File.ReadAllText(Path.Combine(_directory, SandboxFiles.ResolvConfFile)));
         Assert.Equal("127.0.0.1\tlocalhost\n198.18.0.2\tnode-1\n10.9.9.9\tlegacy\n", File.ReadAllText(Path.Combine(_directory, SandboxFiles.HostsFile)));
@@ -81,7 +80,7 @@ public sealed class HostNetworkUnitTests : IDisposable
         var sandbox = Sandbox("s", "/run/netns/weftsb-node-1_s", "legacy:10.9.9.9");
         var endpoint = Endpoint(sandbox, network);
 
-        SandboxFiles.Write(_directory, sandbox, [endpoint], SnapshotOf(network, sandbox, endpoint), "nameserver 192.0.2.53\n", "198.18.0.2\tnode-1\n");
+        SandboxFiles.Write(_directory, sandbox, [endpoint], SnapshotOf(network, sandbox, endpoint), NoDns, "nameserver 192.0.2.53\n", "198.18.0.2\tnode-1\n");
 
         var hosts = File.ReadAllText(Path.Combine(_directory, SandboxFiles.HostsFile));
         Assert.DoesNotContain("node-1", hosts, StringComparison.Ordinal);
@@ -96,7 +95,7 @@ public sealed class HostNetworkUnitTests : IDisposable
     [InlineData("/run/netns/weft-node-1_net", false)]
     [InlineData("/run/netns/lab-host2", false)]
     public void Whether_a_sandbox_lives_in_its_hosts_namespace_is_told_by_the_pins_name(string path, bool holds) =>
-        Assert.Equal(holds, HostNamespace.Holds(Sandbox("s", path)));
+        Assert.Equal(holds, SandboxRules.SharesHostNamespace(Sandbox("s", path)));
 
     [Theory]
     [InlineData(NetworkDriver.Host)]
@@ -106,11 +105,13 @@ public sealed class HostNetworkUnitTests : IDisposable
         var network = Network("plain", driver);
         var sandbox = Sandbox("s", "/run/netns/weft-node-1");
         var endpoint = Endpoint(sandbox, network);
-        var detail = ApiViews.Detail(network, SnapshotOf(network, sandbox, endpoint), underlayMtu: 9000);
+        var host = new HostContext(new HostIdentity(HostId, "node-1", new Underlay(IPAddress.Parse("198.18.0.2"), "eth0", 9000, [])));
+        var detail = new ApiViews(new NetworkDriverRegistry(host)).Detail(network, SnapshotOf(network, sandbox, endpoint));
 
         var view = Assert.Single(detail.Endpoints);
         Assert.Equal(("s", null, "", ""), (view.Sandbox, view.Address, view.Mac, view.InterfaceName));
         Assert.Null(detail.Dns);
-        Assert.Equal(driver == NetworkDriver.Host ? 9000 : 1500, detail.Mtu);
+        // A host network's interfaces are the host's own; a null network's one interface is the loopback.
+        Assert.Equal(driver == NetworkDriver.Host ? 9000 : 65536, detail.Mtu);
     }
 }

@@ -1,3 +1,4 @@
+using Weft.Core.Errors;
 using System.CommandLine;
 using Weft.Cli.Commands;
 using Weft.Cli.Commands.Network;
@@ -62,7 +63,7 @@ public class ErrorReportingTests
     public async Task An_agent_that_does_not_answer_in_time_is_named()
     {
         // WeftApiClient turns HttpClient's timeout into this error.
-        var run = await FailWith(new Weft.Api.WeftApiException(Weft.Api.ApiErrorCodes.AgentTimeout, "the weft agent on /run/weft/weft.sock did not answer GET /v1/status within 60 s"));
+        var run = await FailWith(new Weft.Api.WeftApiException(ErrorCodes.AgentTimeout, "the weft agent on /run/weft/weft.sock did not answer GET /v1/status within 60 s"));
 
         Assert.Equal((1, "weft: the weft agent on /run/weft/weft.sock did not answer GET /v1/status within 60 s\n"), (run.ExitCode, run.Stderr));
     }

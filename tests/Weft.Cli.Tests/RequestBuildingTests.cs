@@ -169,11 +169,11 @@ public class RequestBuildingTests
     }
 
     [Fact]
-    public void Disconnect_with_force()
+    public void Disconnect_names_the_sandbox()
     {
-        var (result, command) = InProcessCli.Parse<NetworkDisconnectCommand>("network", "disconnect", "-f", "test-net", "web1");
+        var (result, command) = InProcessCli.Parse<NetworkDisconnectCommand>("network", "disconnect", "test-net", "web1");
 
-        Assert.Equal(Json(new ConnectRequest("web1", Force: true)), Json(command.ToRequest(result)));
+        Assert.Equal(Json(new ConnectRequest("web1")), Json(command.ToRequest(result)));
     }
 
     [Theory]

@@ -31,7 +31,7 @@ public abstract class ClusterViewTests(IStoreBackend backend) : ClusterTestBase(
         var blue = await Networks.CreateAsync(Overlay("blue", "10.90.0.0/24"));
         var endpoint = await Endpoints.CreateAsync(Join("blue", name: "web"));
         var sandbox = Sandbox("web", "host-a");
-        await Sandboxes.CreateAsync(sandbox);
+        await Sandboxes.CreateAsync(sandbox, []);
         await RegisterAsync("host-a");
 
         await EventuallyAsync(() =>
@@ -48,7 +48,7 @@ public abstract class ClusterViewTests(IStoreBackend backend) : ClusterTestBase(
 
         var seen = view.Version;
         await Endpoints.RemoveAsync(endpoint);
-        await Sandboxes.RemoveAsync("web", sandbox.Id);
+        await Sandboxes.RemoveAsync("web", sandbox.Id, []);
         await Networks.RemoveAsync("blue", force: false);
 
         await EventuallyAsync(() => view.Current.Networks.IsEmpty && view.Current.Endpoints.IsEmpty && view.Current.Sandboxes.IsEmpty,
@@ -72,7 +72,7 @@ public abstract class ClusterViewTests(IStoreBackend backend) : ClusterTestBase(
         await Networks.CreateAsync(Overlay("after", "10.92.0.0/24"));
         var endpoint = await Endpoints.CreateAsync(Join("after"));
         var sandbox = Sandbox("web", "host-a");
-        await Sandboxes.CreateAsync(sandbox);
+        await Sandboxes.CreateAsync(sandbox, []);
         var last = await Store.PutAsync("/weft/v1/unrelated", "x"u8.ToArray());
         await Store.CompactAsync(last);
         Assert.True(last > listedAt + 1);

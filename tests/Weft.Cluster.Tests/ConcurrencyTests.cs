@@ -54,7 +54,7 @@ public abstract class ConcurrencyTests(IStoreBackend backend) : ClusterTestBase(
         var results = await RaceAsync(clients, (c, i) => new NetworkCatalog(c).CreateAsync(Overlay("same", $"10.50.{i}.0/24")));
 
         var winner = Assert.Single(results, r => r.Value is not null).Value!;
-        Assert.All(results.Where(r => r.Error is not null), r => Assert.Equal(ClusterErrors.Duplicate, r.Error!.Code));
+        Assert.All(results.Where(r => r.Error is not null), r => Assert.Equal(ErrorCodes.Duplicate, r.Error!.Code));
         var stored = RecordCodec.Network((await Store.GetAsync(ClusterKeys.Network("same")))!.Value)!;
         Assert.Equal(winner.Id, stored.Id);
         // No loser left a VNI or a gateway allocation behind.
@@ -126,7 +126,7 @@ public abstract class ConcurrencyTests(IStoreBackend backend) : ClusterTestBase(
 
             var removal = results[0];
             var joined = results.Skip(1).Where(r => r.Value is not null).Select(r => (EndpointRecord)r.Value!).ToList();
-            Assert.All(results.Skip(1).Where(r => r.Error is not null), r => Assert.Equal(ClusterErrors.NotFound, r.Error!.Code));
+            Assert.All(results.Skip(1).Where(r => r.Error is not null), r => Assert.Equal(ErrorCodes.NotFound, r.Error!.Code));
             var endpointKeys = await KeysAsync(ClusterKeys.EndpointsPrefix(network.Id));
             if (removal.Error is null)
             {
@@ -137,7 +137,7 @@ public abstract class ConcurrencyTests(IStoreBackend backend) : ClusterTestBase(
             }
             else
             {
-                Assert.Equal(ClusterErrors.InUse, removal.Error.Code);
+                Assert.Equal(ErrorCodes.InUse, removal.Error.Code);
                 Assert.NotEmpty(joined);
                 Assert.NotNull(await Store.GetAsync(ClusterKeys.Network(network.Name)));
             }

@@ -57,7 +57,7 @@ public abstract class EndpointCatalogTests(IStoreBackend backend) : ClusterTestB
         await RefusedAsync(ErrorCodes.IpReserved, () => Endpoints.CreateAsync(Join("n", ip: "10.81.0.1")));
         await RefusedAsync(ErrorCodes.IpReserved, () => Endpoints.CreateAsync(Join("n", ip: "10.81.0.0")));
         await RefusedAsync(ErrorCodes.IpReserved, () => Endpoints.CreateAsync(Join("n", ip: "10.81.0.255")));
-        await RefusedAsync(ClusterErrors.NotFound, () => Endpoints.CreateAsync(Join("missing")));
+        await RefusedAsync(ErrorCodes.NotFound, () => Endpoints.CreateAsync(Join("missing")));
         Assert.Equal(before, await DumpAsync());
 
         // Automatic allocation skips the static address.

@@ -101,8 +101,8 @@ public abstract class HostLivenessTests(IStoreBackend backend) : ClusterTestBase
         await RegisterAsync("host-b");
         var deadEndpoint = await Endpoints.CreateAsync(Join("n", hostId: "host-a"));
         var liveEndpoint = await Endpoints.CreateAsync(Join("n", hostId: "host-b"));
-        await Sandboxes.CreateAsync(Sandbox("dead-box", "host-a"));
-        await Sandboxes.CreateAsync(Sandbox("live-box", "host-b"));
+        await Sandboxes.CreateAsync(Sandbox("dead-box", "host-a"), []);
+        await Sandboxes.CreateAsync(Sandbox("live-box", "host-b"), []);
 
         // While everyone is alive a sweep does nothing.
         Assert.Equal(0, await reaper.SweepAsync(await SnapshotAsync()));
@@ -145,7 +145,7 @@ public abstract class HostLivenessTests(IStoreBackend backend) : ClusterTestBase
         var network = await Networks.CreateAsync(Overlay("n", "10.96.0.0/24"));
         var registration = await RegisterAsync("host-a");
         var endpoint = await Endpoints.CreateAsync(Join("n", hostId: "host-a"));
-        await Sandboxes.CreateAsync(Sandbox("box", "host-a"));
+        await Sandboxes.CreateAsync(Sandbox("box", "host-a"), []);
         await KillAsync(registration, "host-a");
         await reaper.SweepAsync(await SnapshotAsync());
         Assert.NotNull((await HostInfoAsync("host-a"))!.DownSince);

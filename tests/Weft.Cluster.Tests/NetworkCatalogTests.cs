@@ -41,7 +41,7 @@ public abstract class NetworkCatalogTests(IStoreBackend backend) : ClusterTestBa
         await Networks.CreateAsync(Overlay("blue", "10.20.0.0/24"));
         var before = await DumpAsync();
 
-        await RefusedAsync(ClusterErrors.Duplicate, () => Networks.CreateAsync(Overlay("blue", "10.99.0.0/24")));
+        await RefusedAsync(ErrorCodes.Duplicate, () => Networks.CreateAsync(Overlay("blue", "10.99.0.0/24")));
 
         Assert.Equal(before, await DumpAsync());
     }
@@ -103,7 +103,7 @@ public abstract class NetworkCatalogTests(IStoreBackend backend) : ClusterTestBa
         await Endpoints.CreateAsync(Join("blue", name: "web"));
         var before = await DumpAsync();
 
-        var error = await RefusedAsync(ClusterErrors.InUse, () => Networks.RemoveAsync("blue", force: false));
+        var error = await RefusedAsync(ErrorCodes.InUse, () => Networks.RemoveAsync("blue", force: false));
         Assert.Contains("web", error.Message, StringComparison.Ordinal);
 
         Assert.Equal(before, await DumpAsync());
@@ -144,8 +144,8 @@ public abstract class NetworkCatalogTests(IStoreBackend backend) : ClusterTestBa
         Assert.Empty(await KeysAsync(ClusterKeys.Networks));
         await Networks.CreateAsync(Overlay("green", "10.20.0.0/24"));
 
-        await RefusedAsync(ClusterErrors.NotFound, () => Networks.RemoveAsync("nope", force: false));
-        await RefusedAsync(ClusterErrors.NotFound, () => Networks.RemoveAsync("blue", force: true));
+        await RefusedAsync(ErrorCodes.NotFound, () => Networks.RemoveAsync("nope", force: false));
+        await RefusedAsync(ErrorCodes.NotFound, () => Networks.RemoveAsync("blue", force: true));
     }
 
     [Fact]
@@ -173,7 +173,7 @@ public abstract class NetworkCatalogTests(IStoreBackend backend) : ClusterTestBa
         Assert.Empty(await KeysAsync(ClusterKeys.IpamPrefix(network.Id)));
         // Endpoints on it count like any others: a network in use is not removed without force.
         await Endpoints.CreateAsync(Join("plain", name: "s"));
-        await RefusedAsync(ClusterErrors.InUse, () => Networks.RemoveAsync("plain", force: false));
+        await RefusedAsync(ErrorCodes.InUse, () => Networks.RemoveAsync("plain", force: false));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Weft.Core.Errors;
 using Weft.Cluster.Tests.Infrastructure;
 using Weft.Store;
 
@@ -14,9 +15,9 @@ public abstract class SandboxCatalogTests(IStoreBackend backend) : ClusterTestBa
     public async Task A_name_used_on_one_host_is_refused_on_another()
     {
         var first = Sandbox("web", "host-a");
-        await Sandboxes.CreateAsync(first);
+        await Sandboxes.CreateAsync(first, []);
 
-        var error = await RefusedAsync(ClusterErrors.Duplicate, () => new SandboxCatalog(Store).CreateAsync(Sandbox("web", "host-b")));
+        var error = await RefusedAsync(ErrorCodes.Duplicate, () => new SandboxCatalog(Store).CreateAsync(Sandbox("web", "host-b"), []));
         Assert.Contains("web", error.Message, StringComparison.Ordinal);
         Assert.Contains("host-a", error.Message, StringComparison.Ordinal);
 
@@ -28,16 +29,16 @@ public abstract class SandboxCatalogTests(IStoreBackend backend) : ClusterTestBa
     public async Task Removing_with_a_stale_id_leaves_the_newer_sandbox_of_that_name()
     {
         var old = Sandbox("web", "host-a");
-        await Sandboxes.CreateAsync(old);
-        await Sandboxes.RemoveAsync("web", old.Id);
+        await Sandboxes.CreateAsync(old, []);
+        await Sandboxes.RemoveAsync("web", old.Id, []);
         Assert.Null(await Sandboxes.GetAsync("web"));
         var newer = Sandbox("web", "host-b");
-        await Sandboxes.CreateAsync(newer);
+        await Sandboxes.CreateAsync(newer, []);
 
-        await Sandboxes.RemoveAsync("web", old.Id); // a late retry from the old sandbox's host
+        await Sandboxes.RemoveAsync("web", old.Id, []); // a late retry from the old sandbox's host
 
         Assert.Equal(newer.Id, (await Sandboxes.GetAsync("web"))!.Id);
-        await Sandboxes.RemoveAsync("web", newer.Id);
+        await Sandboxes.RemoveAsync("web", newer.Id, []);
         Assert.Empty(await KeysAsync(ClusterKeys.Sandboxes));
     }
 
@@ -45,15 +46,15 @@ public abstract class SandboxCatalogTests(IStoreBackend backend) : ClusterTestBa
     public async Task Updating_keeps_the_name_and_never_overwrites_another_sandbox_that_took_it()
     {
         var mine = Sandbox("web", "host-a");
-        await Sandboxes.CreateAsync(mine);
+        await Sandboxes.CreateAsync(mine, []);
         await Sandboxes.UpdateAsync(mine with { Pid = 1234 });
         Assert.Equal(1234, (await Sandboxes.GetAsync("web"))!.Pid);
 
         // The sandbox goes away and another host takes the name; a late update from the first host must not win.
-        await Sandboxes.RemoveAsync("web", mine.Id);
+        await Sandboxes.RemoveAsync("web", mine.Id, []);
         var theirs = Sandbox("web", "host-b");
-        await Sandboxes.CreateAsync(theirs);
-        await RefusedAsync(ClusterErrors.NotFound, () => Sandboxes.UpdateAsync(mine with { Pid = 99 }));
+        await Sandboxes.CreateAsync(theirs, []);
+        await RefusedAsync(ErrorCodes.NotFound, () => Sandboxes.UpdateAsync(mine with { Pid = 99 }));
 
         Assert.Equal(theirs.Id, (await Sandboxes.GetAsync("web"))!.Id);
     }

@@ -28,7 +28,7 @@ public sealed class IsolationTests
         h1.Apply(Plan(netB, b1, sb1, Records.Remote(b2, h2)));
         h2.Apply(Plan(netA, a2, sa2, Records.Remote(a1, h1)));
         h2.Apply(Plan(netB, b2, sb2, Records.Remote(b1, h1)));
-        Assert.Equal(["neta", "netb"], h1.Driver.ListProgrammed().Order(StringComparer.Ordinal));
+        Assert.Equal(["neta", "netb"], h1.Built().Order(StringComparer.Ordinal));
 
         Lab.AssertPings(sa1, a2.Address!);
         Lab.AssertPings(sb1, b2.Address!);
@@ -54,6 +54,6 @@ public sealed class IsolationTests
         Assert.DoesNotContain(ReconcileTests.SelfFdb(nlA, nlA.GetLink("vx-256").Index), e => e.MacAddress.Equals(Records.Physical(b2.Mac)));
     }
 
-    private static OverlayNetworkPlan Plan(NetworkRecord network, EndpointRecord local, NetworkNamespace sandbox, RemoteEndpoint remote) =>
-        new(network, 1450, [new LocalEndpoint(local, sandbox.Path, DefaultRoute: true)], [remote]);
+    private static NetworkPlan Plan(NetworkRecord network, EndpointRecord local, NetworkNamespace sandbox, RemoteEndpoint remote) =>
+        new(network, [new LocalEndpoint(local, sandbox.Path, DefaultRoute: true)], [remote]);
 }

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Weft.Core.Addressing;
 using Weft.Core.Model;
+using Weft.DataPlane.Drivers;
 using Weft.Linux;
 using Weft.Linux.Links;
 using Weft.Linux.Namespaces;
@@ -12,7 +13,7 @@ namespace Weft.DataPlane.Tests;
 
 /// <summary>
 /// A throw-away lab for one test: an underlay namespace holding a bridge, and N "host" namespaces whose
-/// eth0 sits on it (198.18.0.N/24), each with its own <see cref="OverlayNetworkDriver"/>. Every namespace
+/// eth0 sits on it (198.18.0.N/24), each with its own <see cref="OverlayDriver"/>. Every namespace
 /// name, including the ones the driver makes (weft-HOST_NET), contains <see cref="Id"/>, so
 /// <see cref="Dispose"/> can remove everything the test made, also when it failed halfway.
 /// </summary>
@@ -171,14 +172,19 @@ public sealed class LabHost(string name, NetworkNamespace ns, IPAddress address,
 
     public IPAddress Address { get; } = address;
 
-    public OverlayNetworkDriver Driver { get; } = new(new HostContext(name, address, "eth0", underlayMtu));
+    public HostContext Context { get; } = new(new HostIdentity("id-" + name, name, new Underlay(address, "eth0", underlayMtu, [])));
+
+    public OverlayDriver Driver => new(Context);
 
     /// <summary>Calls the driver from a thread inside this host's namespace: there it creates its VXLAN devices.</summary>
-    public T Run<T>(Func<OverlayNetworkDriver, T> call) => Namespace.Run(() => call(Driver));
+    public T Run<T>(Func<OverlayDriver, T> call) => Namespace.Run(() => call(Driver));
 
-    public void Run(Action<OverlayNetworkDriver> call) => Namespace.Run(() => call(Driver));
+    public void Run(Action<OverlayDriver> call) => Namespace.Run(() => call(Driver));
 
-    public ApplyResult Apply(OverlayNetworkPlan plan) => Run(d => d.Apply(plan));
+    public ApplyResult Apply(NetworkPlan plan) => Run(d => d.Apply(plan));
+
+    /// <summary>What the driver has built in this host (its <see cref="INetworkDriver.ListBuilt"/>), listed from inside it.</summary>
+    public IReadOnlyList<string> Built() => Run(d => d.ListBuilt());
 
     /// <summary>A netlink handle in this host's namespace for a network (weft-HOST_NET).</summary>
     public NetlinkHandle OpenNetworkNamespace(NetworkRecord network)

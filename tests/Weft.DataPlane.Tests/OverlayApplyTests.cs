@@ -28,7 +28,7 @@ public sealed class OverlayApplyTests
 
             // The namespace is where `ip netns` sees it, named after host and network.
             Assert.Contains($"weft-{host.Name}_net", Weft.Linux.Namespaces.NetworkNamespace.List());
-            Assert.Equal(["net"], host.Driver.ListProgrammed());
+            Assert.Equal(["net"], host.Built());
 
             using var nl = host.OpenNetworkNamespace(o.Network);
             var br0 = Assert.IsType<Bridge>(nl.GetLink(KernelNames.OverlayBridgeName));

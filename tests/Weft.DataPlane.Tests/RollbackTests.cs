@@ -1,5 +1,6 @@
 using System.Net;
 using Weft.Core.Naming;
+using Weft.DataPlane.Drivers;
 using Weft.Linux;
 using Weft.Linux.Links;
 using Weft.Linux.Namespaces;
@@ -19,7 +20,7 @@ public sealed class RollbackTests
         o.Host(0).Apply(plan);
         AssertNoVeth(o);
 
-        var error = Assert.ThrowsAny<KernelException>(() => o.Host(0).Run(d => d.Attach(plan, missing)));
+        var error = Assert.ThrowsAny<KernelException>(() => o.Host(0).Run(d => d.Join(plan, missing)));
         Assert.Contains("gone", error.Message, StringComparison.Ordinal);
         AssertNoVeth(o);
     }
@@ -59,8 +60,8 @@ public sealed class RollbackTests
         Lab.AssertPings(goodSandbox, o.Address(1));
         Lab.AssertPings(o.Sandboxes[1], good.Address!);
 
-        // The public Attach undoes its work the same way.
-        Assert.ThrowsAny<KernelException>(() => o.Host(0).Run(d => d.Attach(plan, plan.Local[0])));
+        // The public Join undoes its work the same way.
+        Assert.ThrowsAny<KernelException>(() => o.Host(0).Run(d => d.Join(plan, plan.Local[0])));
         using (var nl = o.Host(0).OpenNetworkNamespace(o.Network))
         {
             Assert.Null(nl.FindLink(KernelNames.VethHostName(o.Endpoints[0].Id)));
@@ -72,13 +73,13 @@ public sealed class RollbackTests
     {
         using var o = new TwoHostOverlay();
         var host = o.Host(0);
-        var broken = new OverlayNetworkDriver(host.Driver.Host with { UnderlayDevice = "nosuch0" });
+        var broken = new OverlayDriver(host.Context with { Host = host.Context.Host with { Underlay = host.Context.Underlay with { Device = "nosuch0" } } });
         var nsName = broken.NamespaceName(o.Network);
 
         var error = Assert.ThrowsAny<KernelException>(() => host.Namespace.Run(() => broken.Apply(o.Plan(0))));
         Assert.Contains("nosuch0", error.Message, StringComparison.Ordinal);
         Assert.False(NetworkNamespace.Exists(nsName));
-        Assert.Empty(broken.ListProgrammed());
+        Assert.Empty(host.Namespace.Run(broken.ListBuilt));
         using (var hostNl = host.OpenHostNamespace())
         {
             Assert.Null(hostNl.FindLink("vx-256"));

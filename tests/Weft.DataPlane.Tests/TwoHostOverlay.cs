@@ -19,7 +19,7 @@ public sealed class TwoHostOverlay : IDisposable
         try
         {
             Mtu = mtu ?? underlayMtu - 50;
-            Network = Records.Overlay("net", Vni, "10.0.10.0/24", "10.0.10.1");
+            Network = Records.Overlay("net", Vni, "10.0.10.0/24", "10.0.10.1") with { Mtu = mtu };
             Endpoints = [Records.Endpoint(Network, "ep-a", "10.0.10.2", "h1"), Records.Endpoint(Network, "ep-b", "10.0.10.3", "h2")];
             Sandboxes = [Lab.CreateSandbox(), Lab.CreateSandbox()];
         }
@@ -43,9 +43,8 @@ public sealed class TwoHostOverlay : IDisposable
     public LabHost Host(int i) => Lab.Hosts[i];
 
     /// <summary>What host <paramref name="i"/> should have: its own endpoint, and the other host's as remote.</summary>
-    public OverlayNetworkPlan Plan(int i, bool local = true, bool remote = true) => new(
+    public NetworkPlan Plan(int i, bool local = true, bool remote = true) => new(
         Network,
-        Mtu,
         local ? [new LocalEndpoint(Endpoints[i], Sandboxes[i].Path, DefaultRoute: true)] : [],
         remote ? [Records.Remote(Endpoints[1 - i], Host(1 - i))] : []);
 

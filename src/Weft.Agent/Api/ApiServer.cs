@@ -4,18 +4,18 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Weft.Agent.Reconcile;
 using Weft.Agent.Sandboxes;
 using Weft.Api;
 using Weft.Cluster;
 using Weft.Core.Addressing;
+using Weft.Core.Errors;
 using Weft.Core.Model;
 using Weft.Store;
 
 namespace Weft.Agent.Api;
 
 /// <summary>The agent's local API (docs/api.md): Kestrel on a unix socket, minimal APIs, source-generated JSON.</summary>
-public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCatalog networks, SandboxManager sandboxes, Func<AgentStatus> status)
+public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCatalog networks, SandboxService sandboxes, ApiViews views, Func<AgentStatus> status)
 {
     public async Task<WebApplication> StartAsync(ILoggerProvider logs, CancellationToken ct)
     {
@@ -56,30 +56,30 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
     {
         app.MapGet("/v1/status", () => Results.Json(status(), ApiJsonContext.Default.AgentStatus));
 
-        app.MapGet("/v1/networks", async (CancellationToken ct) =>
+        app.MapGet("/v1/networks", () =>
         {
-            var s = await FreshAsync(ct);
+            var s = Current();
             return Results.Json(s.Networks.Values.OrderBy(n => n.Name, StringComparer.Ordinal).Select(n => ApiViews.Summary(n, s)).ToArray(), ApiJsonContext.Default.NetworkSummaryArray);
         });
 
         app.MapPost("/v1/networks", async (CreateNetworkRequest request, CancellationToken ct) =>
         {
             var created = await networks.CreateAsync(NetworkRequests.ToSpec(request), ct);
-            await view.RefreshAsync(ct);
-            return Results.Json(ApiViews.Detail(created, view.Current, context.Underlay.Mtu), ApiJsonContext.Default.NetworkDetail, statusCode: StatusCodes.Status201Created);
+            var s = await view.WaitUntilAsync(s => s.NetworkById(created.Id) is not null, ct);
+            return Results.Json(views.Detail(created, s), ApiJsonContext.Default.NetworkDetail, statusCode: StatusCodes.Status201Created);
         });
 
-        app.MapGet("/v1/networks/{name}", async (string name, CancellationToken ct) =>
+        app.MapGet("/v1/networks/{name}", (string name) =>
         {
-            var s = await FreshAsync(ct);
-            var n = s.Networks.TryGetValue(name, out var found) ? found : throw ClusterErrors.NetworkNotFound(name);
-            return Results.Json(ApiViews.Detail(n, s, context.Underlay.Mtu), ApiJsonContext.Default.NetworkDetail);
+            var s = Current();
+            var n = s.Networks.TryGetValue(name, out var found) ? found : throw WeftErrors.NetworkNotFound(name);
+            return Results.Json(views.Detail(n, s), ApiJsonContext.Default.NetworkDetail);
         });
 
         app.MapDelete("/v1/networks/{name}", async (string name, bool? force, CancellationToken ct) =>
         {
             await networks.RemoveAsync(name, force ?? false, ct);
-            await view.RefreshAsync(ct);
+            await view.WaitUntilAsync(s => !s.Networks.ContainsKey(name), ct);
             return Results.NoContent();
         });
 
@@ -89,9 +89,9 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
         app.MapPost("/v1/networks/{name}/disconnect", async (string name, ConnectRequest request, CancellationToken ct) =>
             SandboxJson(await sandboxes.DisconnectAsync(name, request, ct)));
 
-        app.MapGet("/v1/sandboxes", async (bool? all, CancellationToken ct) =>
+        app.MapGet("/v1/sandboxes", (bool? all) =>
         {
-            var s = await FreshAsync(ct);
+            var s = Current();
             var list = s.Sandboxes.Values.Where(x => all == true || x.HostId == context.HostId)
                 .OrderBy(x => x.Name, StringComparer.Ordinal)
                 .Select(x => ApiViews.Sandbox(x, s, context.HostId, FilesOf(x)))
@@ -102,10 +102,10 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
         app.MapPost("/v1/sandboxes", async (CreateSandboxRequest request, CancellationToken ct) =>
             SandboxJson(await sandboxes.CreateAsync(request, ct), StatusCodes.Status201Created));
 
-        app.MapGet("/v1/sandboxes/{name}", async (string name, CancellationToken ct) =>
+        app.MapGet("/v1/sandboxes/{name}", (string name) =>
         {
-            var s = await FreshAsync(ct);
-            return SandboxJson(s.Sandboxes.TryGetValue(name, out var found) ? found : throw ClusterErrors.SandboxNotFound(name));
+            var s = Current();
+            return SandboxJson(s.Sandboxes.TryGetValue(name, out var found) ? found : throw WeftErrors.SandboxNotFound(name));
         });
 
         app.MapDelete("/v1/sandboxes/{name}", async (string name, bool? force, CancellationToken ct) =>
@@ -120,22 +120,12 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
     private IResult SandboxJson(SandboxRecord record, int status = StatusCodes.Status200OK) =>
         Results.Json(ApiViews.Sandbox(record, view.Current, context.HostId, FilesOf(record)), ApiJsonContext.Default.SandboxDetail, statusCode: status);
 
-    /// <summary>Reads answer from the store when it is reachable, and from the last state seen when it is not.</summary>
-    private async Task<ClusterSnapshot> FreshAsync(CancellationToken ct)
-    {
-        try
-        {
-            await view.RefreshAsync(ct);
-        }
-        catch (StoreException)
-        {
-            if (!view.Loaded)
-            {
-                throw;
-            }
-        }
-        return view.Current;
-    }
+    /// <summary>
+    /// Reads answer from the cluster view, which follows the store by its watch and which every write of this agent waits
+    /// for, so no read lists the store. While the store is unreachable the view keeps the last state seen.
+    /// </summary>
+    private ClusterSnapshot Current() =>
+        view.Loaded ? view.Current : throw new StoreUnavailableException(view.Location, view.StoreError ?? "the cluster store has not answered since the agent started");
 }
 
 /// <summary>Turns the API's create-network request into the cluster's spec, naming any malformed value.</summary>
@@ -151,7 +141,7 @@ public static class NetworkRequests
             Subnets = [.. request.Subnets.Select(s => new SubnetConfig
             {
                 Subnet = IpNetwork.Parse(s.Subnet ?? throw new FormatException("a subnet entry has no subnet")),
-                Gateway = s.Gateway is null ? null : IpAddressText.Parse(s.Gateway, Core.Errors.ErrorCodes.InvalidGateway),
+                Gateway = s.Gateway is null ? null : IpAddressText.Parse(s.Gateway, ErrorCodes.InvalidGateway),
                 IPRange = s.IpRange is null ? null : IpNetwork.Parse(s.IpRange),
             })],
             Vni = request.Vni,

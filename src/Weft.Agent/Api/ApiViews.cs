@@ -1,12 +1,15 @@
 using Weft.Api;
 using Weft.Cluster;
 using Weft.Core.Model;
-using Weft.Core.Overlay;
+using Weft.DataPlane;
 
 namespace Weft.Agent.Api;
 
-/// <summary>Turns stored records into the API's shapes, adding what only the snapshot knows (host names, liveness).</summary>
-public static class ApiViews
+/// <summary>
+/// Turns stored records into the API's shapes, adding what only the snapshot knows (host names, liveness) and what only
+/// the network's driver knows (its MTU on this host, where its DNS listens).
+/// </summary>
+public sealed class ApiViews(NetworkDriverRegistry drivers)
 {
     public static NetworkSummary Summary(NetworkRecord n, ClusterSnapshot s)
     {
@@ -15,20 +18,14 @@ public static class ApiViews
         return new(n.Id, n.Name, n.Driver.ToName(), n.Scope.ToName(), Subnets(n), n.Vni, s.EndpointsOf(n.Id).Count());
     }
 
-    public static NetworkDetail Detail(NetworkRecord n, ClusterSnapshot s, int underlayMtu)
+    public NetworkDetail Detail(NetworkRecord n, ClusterSnapshot s)
     {
         ArgumentNullException.ThrowIfNull(n);
         ArgumentNullException.ThrowIfNull(s);
-        // A host network is the host's own interfaces: the underlay's MTU is the one that tells what fits.
-        var mtu = n.Driver switch
-        {
-            NetworkDriver.Overlay => MtuRules.Effective(n, underlayMtu),
-            NetworkDriver.Host => underlayMtu,
-            _ => n.Mtu ?? 1500,
-        };
-        return new(n.Id, n.Name, n.Driver.ToName(), n.Scope.ToName(), Subnets(n), n.Vni, mtu, n.Internal, n.Options, n.Labels, n.CreatedAt,
+        var driver = drivers.For(n);
+        return new(n.Id, n.Name, n.Driver.ToName(), n.Scope.ToName(), Subnets(n), n.Vni, driver.Mtu(n), n.Internal, n.Options, n.Labels, n.CreatedAt,
             [.. s.EndpointsOf(n.Id).OrderBy(e => s.HostName(e.HostId), StringComparer.Ordinal).ThenBy(e => e.ContainerName, StringComparer.Ordinal).Select(e => Endpoint(e, s))],
-            Dns.NetworkDns.ServerAddress(n)?.ToString());
+            driver.DnsAddress(n)?.ToString());
     }
 
     public static EndpointView Endpoint(EndpointRecord e, ClusterSnapshot s)
@@ -54,7 +51,7 @@ public static class ApiViews
     {
         ArgumentNullException.ThrowIfNull(r);
         ArgumentNullException.ThrowIfNull(s);
-        var state = Sandboxes.SandboxManager.StateOf(r, localHostId);
+        var state = Sandboxes.SandboxProcess.StateOf(r, localHostId);
         var uts = r.Pid is { } pid && r.Hostname is not null && state == "running" ? $"/proc/{pid}/ns/uts" : null;
         return new(r.Id, r.Name, r.HostId, s.HostName(r.HostId), r.Hostname, r.NetworkNamespace, uts,
             ExistingFile(filesDirectory, Sandboxes.SandboxFiles.ResolvConfFile), ExistingFile(filesDirectory, Sandboxes.SandboxFiles.HostsFile), r.Pid, state, r.Command, r.CreatedAt,

@@ -70,7 +70,7 @@ public sealed class DnsIndex
         }
         // The network the query arrived on first, then the sandbox's others in interface order.
         var order = _snapshot.EndpointsOfSandbox(sandbox.Id)
-            .OrderBy(e => e.NetworkId == networkId ? -1 : Reconcile.DesiredState.InterfaceIndex(e.InterfaceName))
+            .OrderBy(e => e.NetworkId == networkId ? -1 : State.InterfaceOrder.IndexOf(e.InterfaceName))
             .Select(e => _networks.GetValueOrDefault(e.NetworkId))
             .OfType<NetworkNames>()
             .ToArray();

@@ -18,8 +18,11 @@ namespace Weft.Agent.Dns;
 /// port. So listeners of a network must be stopped before its namespace is removed: <see cref="SyncAsync"/> runs
 /// before the reconciler removes anything. Callers hold the kernel lock.
 /// </remarks>
-public sealed class DnsListeners(DnsServer server, OverlayNetworkDriver overlay, ILogger log) : IAsyncDisposable
+public sealed class DnsListeners(DnsServer server, NetworkDriverRegistry drivers, ILogger log) : IAsyncDisposable
 {
+    /// <summary>Sandboxes find the server on the standard port of their resolv.conf's nameserver.</summary>
+    public const int Port = 53;
+
     private readonly Dictionary<string, Entry> _byNetwork = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _lastError = new(StringComparer.Ordinal);
 
@@ -42,15 +45,18 @@ public sealed class DnsListeners(DnsServer server, OverlayNetworkDriver overlay,
     public async Task EnsureAsync(NetworkRecord network)
     {
         ArgumentNullException.ThrowIfNull(network);
-        if (NetworkDns.ServerAddress(network) is not { } address)
+        var driver = drivers.For(network);
+        if (driver.DnsAddress(network) is not { } address)
         {
             return;
         }
         try
         {
-            using var ns = network.Driver == NetworkDriver.Overlay
-                ? NetworkNamespace.Open(overlay.NamespaceName(network), overlay.Host.RunDirectory)
-                : NetworkNamespace.OpenCurrent();
+            using var ns = driver.OpenGatewayNamespace(network);
+            if (ns is null)
+            {
+                return; // not built on this host (yet): the next pass after it is built starts the listener
+            }
             var identity = ns.Identity;
             if (_byNetwork.TryGetValue(network.Id, out var entry))
             {
@@ -61,10 +67,10 @@ public sealed class DnsListeners(DnsServer server, OverlayNetworkDriver overlay,
                 await StopAsync(network.Id); // the namespace was rebuilt: the old sockets hold the old one alive
             }
             // Sockets belong to the namespace of the thread that creates them, and stay there.
-            var (udp, tcp) = ns.Run(() => DnsListenerSockets.Bind(address, NetworkDns.Port));
+            var (udp, tcp) = ns.Run(() => DnsListenerSockets.Bind(address, Port));
             _byNetwork[network.Id] = new Entry(server.Listen(network.Id, udp, tcp), identity, address);
             _lastError.Remove(network.Id);
-            log.LogInformation("DNS for network {Network} on {Address}:{Port}", network.Name, address, NetworkDns.Port);
+            log.LogInformation("DNS for network {Network} on {Address}:{Port}", network.Name, address, Port);
         }
         catch (Exception e) when (e is KernelException or System.Net.Sockets.SocketException)
         {

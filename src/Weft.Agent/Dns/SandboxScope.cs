@@ -1,5 +1,5 @@
 using System.Net;
-using Weft.Cluster;
+using Weft.Core.Model;
 using Weft.Dns;
 
 namespace Weft.Agent.Dns;
@@ -22,12 +22,8 @@ public sealed class SandboxScope : IDnsScope
         _index = index;
         foreach (var entry in sandbox.ExtraHosts)
         {
-            var colon = entry.IndexOf(':', StringComparison.Ordinal);
-            if (colon > 0 && IPAddress.TryParse(entry[(colon + 1)..], out var address))
-            {
-                var name = entry[..colon].ToLowerInvariant();
-                _extraHosts[name] = _extraHosts.TryGetValue(name, out var have) ? [.. have, address] : [address];
-            }
+            var name = entry.Name.ToLowerInvariant();
+            _extraHosts[name] = _extraHosts.TryGetValue(name, out var have) ? [.. have, entry.Address] : [entry.Address];
         }
     }
 

@@ -14,24 +14,24 @@ public sealed class DriftWatch : IDisposable
 {
     private readonly Dictionary<string, (NetlinkWatcher Watcher, Task Pump)> _watchers = [];
 
-    /// <summary>Watches exactly the namespaces of <paramref name="networks"/>.</summary>
-    public void Follow(HostContext host, IReadOnlyList<string> networks, Action changed)
+    /// <summary>Watches exactly the namespaces of the overlay networks <paramref name="networks"/>; a change is reported with the network's name.</summary>
+    public void Follow(HostContext host, IReadOnlyList<string> networks, Action<string> changed)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(networks);
-        var wanted = networks.Select(n => KernelNames.NetworkNamespaceName(host.HostName, n)).ToHashSet();
-        foreach (var gone in _watchers.Keys.Where(k => !wanted.Contains(k)).ToList())
+        var wanted = networks.ToDictionary(n => KernelNames.NetworkNamespaceName(host.HostName, n));
+        foreach (var gone in _watchers.Keys.Where(k => !wanted.ContainsKey(k)).ToList())
         {
             _watchers[gone].Watcher.Dispose();
             _watchers.Remove(gone);
         }
-        foreach (var name in wanted.Where(w => !_watchers.ContainsKey(w)))
+        foreach (var (name, network) in wanted.Where(w => !_watchers.ContainsKey(w.Key)))
         {
             try
             {
-                using var ns = NetworkNamespace.Open(name, host.RunDirectory);
+                using var ns = NetworkNamespace.Open(name, host.NetnsDirectory);
                 var watcher = NetlinkWatcher.Start(EventGroups.Links | EventGroups.Neighbors, ns);
-                _watchers[name] = (watcher, PumpAsync(watcher, changed));
+                _watchers[name] = (watcher, PumpAsync(watcher, () => changed(network)));
             }
             catch (KernelException)
             {

@@ -1,33 +1,46 @@
 using Microsoft.Extensions.Logging;
 using Weft.Agent.Dns;
-using Weft.Agent.Sandboxes;
+using Weft.Agent.Endpoints;
+using Weft.Agent.Kernel;
+using Weft.Agent.State;
 using Weft.Cluster;
-using Weft.Core.Naming;
 using Weft.DataPlane;
 using Weft.Linux;
-using Weft.Linux.Namespaces;
 
 namespace Weft.Agent.Reconcile;
 
 /// <summary>
-/// Keeps this host's kernel equal to the desired state, level-triggered: every pass recomputes the plans
-/// from the latest snapshot and lets the driver diff them against the kernel. Passes run when the cluster
-/// view changes, when a Weft-owned kernel object changes (drift), when asked, and every resync interval.
-/// While the store is unreachable the last snapshot keeps being enforced, so traffic keeps flowing.
+/// Keeps this host's kernel equal to the desired state, level-triggered: every pass recomputes the plans from the latest
+/// snapshot and lets each network's driver diff its plan against the kernel. Passes run when the cluster view changes,
+/// when a Weft-owned kernel object changes (drift), when asked, and every resync interval. While the store is
+/// unreachable the last snapshot keeps being enforced, so traffic keeps flowing.
 /// </summary>
+/// <remarks>
+/// A pass applies only the networks whose plan differs from the one last applied, or whose namespace reported a change;
+/// the resync applies every network. So a burst of store events or of the kernel events that an API call's own work
+/// raises costs a comparison, not a walk over every network's kernel state.
+/// </remarks>
 public sealed class Reconciler(
     ClusterView view,
-    OverlayNetworkDriver driver,
+    NetworkDriverRegistry drivers,
     KernelLock kernelLock,
     DnsListeners dns,
-    HostNamespace hostNamespace,
+    IntentJournal intents,
     string hostId,
-    int underlayMtu,
     TimeSpan resyncInterval,
     ILogger<Reconciler> log) : IDisposable
 {
-    private readonly DriftWatch drift = new();
+    /// <summary>How long drift events are gathered before a pass: one pass for the burst an attach raises.</summary>
+    private static readonly TimeSpan DriftSettle = TimeSpan.FromMilliseconds(20);
+
+    private readonly DriftWatch _drift = new();
+    private readonly Dictionary<string, NetworkPlan> _applied = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
+    private readonly Lock _dirtyLock = new();
+    private HashSet<string> _lastWanted = [];
     private TaskCompletionSource _kick = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private DateTimeOffset _nextResync = DateTimeOffset.MinValue;
+    private int _kickPending;
 
     public IReadOnlyList<string> ProgrammedNetworks { get; private set; } = [];
 
@@ -35,8 +48,25 @@ public sealed class Reconciler(
 
     public string? LastError { get; private set; }
 
-    /// <summary>Asks for a pass soon (a kernel event, an API change).</summary>
+    /// <summary>Asks for a pass soon (an API change, a test).</summary>
     public void Kick() => Volatile.Read(ref _kick).TrySetResult();
+
+    /// <summary>A network's namespace reported a change: check that network in the next pass.</summary>
+    private void Drifted(string networkName)
+    {
+        lock (_dirtyLock)
+        {
+            _dirty.Add(networkName);
+        }
+        if (Interlocked.Exchange(ref _kickPending, 1) == 0)
+        {
+            _ = Task.Delay(DriftSettle).ContinueWith(_ =>
+            {
+                Volatile.Write(ref _kickPending, 0);
+                Kick();
+            }, TaskScheduler.Default);
+        }
+    }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -50,7 +80,7 @@ public sealed class Reconciler(
                 try
                 {
                     await PassAsync(cancellationToken);
-                    drift.Follow(driver.Host, ProgrammedNetworks, Kick);
+                    _drift.Follow(drivers.Host, ProgrammedNetworks, Drifted);
                 }
                 catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
                 {
@@ -61,7 +91,8 @@ public sealed class Reconciler(
             }
             var changed = view.WaitForChangeAsync(seen, cancellationToken);
             var kicked = Volatile.Read(ref _kick).Task;
-            await Task.WhenAny(changed, kicked, Task.Delay(resyncInterval, cancellationToken));
+            var resync = _nextResync - DateTimeOffset.UtcNow;
+            await Task.WhenAny(changed, kicked, Task.Delay(resync > TimeSpan.Zero ? resync : TimeSpan.Zero, cancellationToken));
         }
     }
 
@@ -70,56 +101,51 @@ public sealed class Reconciler(
     {
         using var held = await kernelLock.AcquireAsync(cancellationToken);
         var snapshot = view.Current;
-        var plans = DesiredState.Plans(snapshot, hostId, underlayMtu);
+        var full = DateTimeOffset.UtcNow >= _nextResync;
+        if (full)
+        {
+            _nextResync = DateTimeOffset.UtcNow + resyncInterval;
+        }
+        HashSet<string> dirty;
+        lock (_dirtyLock)
+        {
+            dirty = [.. _dirty];
+            _dirty.Clear();
+        }
+        var plans = DesiredState.Plans(snapshot, hostId, intents.SettlingSandboxes);
         var errors = new List<string>();
         var total = new ApplyResult();
         foreach (var plan in plans)
         {
+            var id = plan.Network.Id;
+            if (!full && !dirty.Contains(plan.Network.Name) && _applied.TryGetValue(id, out var last) && Same(last, plan))
+            {
+                continue;
+            }
             try
             {
-                total += plan.Network.Driver == Core.Model.NetworkDriver.Bridge ? BridgeNetworkDriver.Apply(plan) : driver.Apply(plan);
+                total += drivers.For(plan.Network).Apply(plan);
+                _applied[id] = plan;
             }
-            catch (KernelException e)
+            catch (Exception e) when (e is KernelException or AggregateException)
             {
+                _applied.Remove(id); // applied again next pass, whatever the plan then
                 errors.Add($"network {plan.Network.Name}: {e.Message}");
             }
         }
         // Before anything is removed: a listener's sockets would keep a removed network's namespace alive.
         await dns.SyncAsync([.. plans.Select(p => p.Network)]);
-        var wantedBridges = plans.Where(p => p.Network.Driver == Core.Model.NetworkDriver.Bridge).Select(p => KernelNames.LocalBridgeName(p.Network.Id)).ToHashSet();
-        foreach (var bridge in BridgeNetworkDriver.ListBridges().Where(b => !wantedBridges.Contains(b)))
+        var wanted = plans.Select(p => $"{p.Network.Driver}/{drivers.For(p.Network).BuiltName(p.Network)}").ToHashSet(StringComparer.Ordinal);
+        if (full || !wanted.SetEquals(_lastWanted))
         {
-            try
+            total += RemoveUnwanted(wanted, errors);
+            _lastWanted = wanted;
+            foreach (var gone in _applied.Keys.Where(id => !plans.Any(p => p.Network.Id == id)).ToList())
             {
-                BridgeNetworkDriver.Remove(bridge);
-                total += new ApplyResult(0, 1);
-            }
-            catch (KernelException e)
-            {
-                errors.Add($"remove bridge {bridge}: {e.Message}");
+                _applied.Remove(gone);
             }
         }
-        var wanted = plans.Where(p => p.Network.Driver == Core.Model.NetworkDriver.Overlay).Select(p => p.Network.Name).ToHashSet();
-        // Remove only what the store no longer wants. Without a complete view (store never reached) nothing is removed.
-        foreach (var name in driver.ListProgrammed().Where(n => !wanted.Contains(n)))
-        {
-            var vni = snapshot.Networks.TryGetValue(name, out var n) ? n.Vni : null;
-            try
-            {
-                driver.RemoveByName(name, vni);
-                total += new ApplyResult(0, 1);
-            }
-            catch (KernelException e)
-            {
-                errors.Add($"remove network {name}: {e.Message}");
-            }
-        }
-        if (view.StoreReachable)
-        {
-            RemoveOrphanSandboxNamespaces(snapshot, errors);
-        }
-        SyncHostNamespace(snapshot, errors);
-        ProgrammedNetworks = [.. driver.ListProgrammed().Order(StringComparer.Ordinal)];
+        ProgrammedNetworks = [.. plans.Where(p => p.Network.Driver == Core.Model.NetworkDriver.Overlay).Select(p => p.Network.Name).Order(StringComparer.Ordinal)];
         LastPass = DateTimeOffset.UtcNow;
         LastError = errors.Count == 0 ? null : string.Join("; ", errors);
         if (total.Changed)
@@ -132,52 +158,34 @@ public sealed class Reconciler(
         }
     }
 
-    public void Dispose() => drift.Dispose();
-
     /// <summary>
-    /// The pin of the host's namespace exists while a sandbox of this host lives in it (put back if someone ran `ip
-    /// netns delete` on it), and goes when none does, once the store confirms it. Only the pin: the namespace is the host's.
+    /// Removes what a driver built for a network no local endpoint uses any more. Only what the store no longer wants:
+    /// the reconciler runs only once the view is complete, so a store never reached never makes it remove anything.
     /// </summary>
-    private void SyncHostNamespace(ClusterSnapshot snapshot, List<string> errors)
+    private ApplyResult RemoveUnwanted(HashSet<string> wanted, List<string> errors)
     {
-        try
+        var removed = 0;
+        foreach (var driver in drivers.All)
         {
-            if (HostNamespace.NeededBy(snapshot, hostId))
-            {
-                hostNamespace.Ensure();
-            }
-            else if (view.StoreReachable)
-            {
-                hostNamespace.Release();
-            }
-        }
-        catch (KernelException e)
-        {
-            errors.Add($"host namespace pin {hostNamespace.Name}: {e.Message}");
-        }
-    }
-
-    /// <summary>
-    /// A sandbox namespace of this host whose record is gone (a crash between the two) is removed. Only names of the
-    /// weftsb-{host}_{sandbox} form are candidates, so the host namespace's pin (weft-{host}) never is.
-    /// </summary>
-    private void RemoveOrphanSandboxNamespaces(ClusterSnapshot snapshot, List<string> errors)
-    {
-        var host = driver.Host;
-        var known = snapshot.Sandboxes.Values.Where(s => s.HostId == hostId).Select(s => Path.GetFileName(s.NetworkNamespace)).ToHashSet();
-        foreach (var ns in NetworkNamespace.List(host.RunDirectory))
-        {
-            if (KernelNames.TryParseSandboxNamespaceName(ns, out var h, out _) && h == host.HostName && !known.Contains(ns))
+            foreach (var built in driver.ListBuilt().Where(b => !wanted.Contains($"{driver.Kind}/{b}")))
             {
                 try
                 {
-                    NetworkNamespace.Delete(ns, host.RunDirectory);
+                    driver.Remove(built);
+                    removed++;
                 }
                 catch (KernelException e)
                 {
-                    errors.Add($"remove orphan sandbox namespace {ns}: {e.Message}");
+                    errors.Add($"remove {driver.Kind.ToString().ToLowerInvariant()} {built}: {e.Message}");
                 }
             }
         }
+        return new ApplyResult(0, removed);
     }
+
+    /// <summary>Whether two plans ask the same of the kernel (records are the same instances while the store did not rewrite them).</summary>
+    private static bool Same(NetworkPlan a, NetworkPlan b) =>
+        a.Network.Equals(b.Network) && a.Local.SequenceEqual(b.Local) && a.Remote.SequenceEqual(b.Remote);
+
+    public void Dispose() => _drift.Dispose();
 }

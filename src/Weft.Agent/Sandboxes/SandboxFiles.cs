@@ -1,5 +1,7 @@
+using System.Net;
 using System.Text;
 using Weft.Agent.Dns;
+using Weft.Agent.State;
 using Weft.Cluster;
 using Weft.Core.Model;
 using Weft.Linux.Namespaces;
@@ -21,16 +23,19 @@ public static class SandboxFiles
     public const string HostsFile = "hosts";
     public const string ResolvConfFile = "resolv.conf";
 
+    /// <param name="dnsAddress">Where a network's sandboxes send DNS queries (its driver says); null for none.</param>
     /// <param name="hostHosts">The host's /etc/hosts, which a sandbox in the host's namespace starts from; ignored for others.</param>
-    public static void Write(string directory, SandboxRecord sandbox, IReadOnlyList<EndpointRecord> endpoints, ClusterSnapshot snapshot, string hostResolvConf, string hostHosts = "")
+    public static void Write(string directory, SandboxRecord sandbox, IReadOnlyList<EndpointRecord> endpoints, ClusterSnapshot snapshot,
+        Func<NetworkRecord, IPAddress?> dnsAddress, string hostResolvConf, string hostHosts = "")
     {
         ArgumentNullException.ThrowIfNull(sandbox);
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(dnsAddress);
         ArgumentNullException.ThrowIfNull(hostHosts);
         Directory.CreateDirectory(directory);
         var hosts = new StringBuilder();
-        if (HostNamespace.Holds(sandbox))
+        if (SandboxRules.SharesHostNamespace(sandbox))
         {
             hosts.Append(hostHosts);
             if (hostHosts.Length > 0 && !hostHosts.EndsWith('\n'))
@@ -49,17 +54,16 @@ public static class SandboxFiles
         }
         foreach (var entry in sandbox.ExtraHosts)
         {
-            var colon = entry.IndexOf(':', StringComparison.Ordinal);
-            hosts.Append($"{entry[(colon + 1)..]}\t{entry[..colon]}\n");
+            hosts.Append($"{entry.Address}\t{entry.Name}\n");
         }
         File.WriteAllText(Path.Combine(directory, HostsFile), hosts.ToString());
 
         // The first network (lowest ethN) that has a DNS server is the one the sandbox asks.
         var dns = endpoints
-            .OrderBy(e => Reconcile.DesiredState.InterfaceIndex(e.InterfaceName))
+            .OrderBy(e => InterfaceOrder.IndexOf(e.InterfaceName))
             .Select(e => snapshot.NetworkById(e.NetworkId))
             .OfType<NetworkRecord>()
-            .Select(n => (n.Name, Server: NetworkDns.ServerAddress(n)))
+            .Select(n => (n.Name, Server: dnsAddress(n)))
             .FirstOrDefault(d => d.Server is not null);
         var resolvConf = SandboxResolvConf.Render(dns.Server, dns.Name, hostResolvConf);
         File.WriteAllText(Path.Combine(directory, ResolvConfFile), resolvConf);

@@ -1,37 +1,61 @@
-using System.Diagnostics;
-using Weft.Cluster;
+using Weft.Core.Model;
+using Weft.Core.Naming;
 using Weft.Linux.Namespaces;
 using Weft.Linux.Processes;
 
 namespace Weft.Agent.Sandboxes;
 
 /// <summary>
-/// The process of a sandbox: started detached inside its network namespace (and a UTS namespace of its own
-/// when it has a hostname, and a mount namespace with its own resolv.conf and hosts), so it never depends on the agent being alive; found and ended again by pid,
-/// but only while that pid is still the process the agent started.
+/// The processes of a sandbox: started detached inside its network namespace (and a UTS namespace of its own when it
+/// has a hostname, and a mount namespace with its own resolv.conf and hosts), so they never depend on the agent being
+/// alive; marked with <see cref="SandboxMark"/>, so all of them, children included, are found and ended again by the mark
+/// alone; and told running or not by the recorded pid, but only while that pid is still the process the agent started.
 /// </summary>
 public static class SandboxProcess
 {
-    /// <summary>Starts the command; returns its pid and start time (null if it was gone before it could be read).</summary>
-    public static (int Pid, long? StartTime) Start(NetworkNamespace ns, IReadOnlyList<string> command, SandboxSetup setup, IReadOnlyDictionary<string, string> environment, string logPath)
+    private static readonly TimeSpan KillTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Starts the command marked as the sandbox's; returns its pid and start time (null if it was gone before it could be read).</summary>
+    public static (int Pid, long? StartTime) Start(NetworkNamespace ns, string hostName, SandboxRecord sandbox, SandboxSetup setup,
+        IReadOnlyDictionary<string, string> environment, string logPath)
     {
-        var pid = DetachedProcess.Start(ns, command, logPath, environment, setup);
+        ArgumentNullException.ThrowIfNull(sandbox);
+        var marked = new Dictionary<string, string>(environment) { [SandboxMark.Variable] = SandboxMark.Value(hostName, sandbox.Id) };
+        var pid = DetachedProcess.Start(ns, sandbox.Command, logPath, marked, setup);
         return (pid, ProcessStat.Read(pid)?.StartTime);
+    }
+
+    /// <summary>Ends every process marked as the sandbox's (SIGKILL, children too); returns how many.</summary>
+    public static int KillAll(string hostName, string sandboxId) =>
+        MarkedProcesses.KillAll(SandboxMark.Variable, v => v == SandboxMark.Value(hostName, sandboxId), KillTimeout);
+
+    /// <summary>Ends every process of <paramref name="hostName"/>'s sandboxes that <paramref name="keep"/> does not claim; returns how many.</summary>
+    public static int KillStrays(string hostName, Func<string, bool> keep) =>
+        MarkedProcesses.KillAll(SandboxMark.Variable, v => SandboxMark.SandboxIdOf(v, hostName) is { } id && !keep(id), KillTimeout);
+
+    /// <summary>"running", "exited" (its process ended), "created" (it never had one), or "remote" (another host's).</summary>
+    public static string StateOf(SandboxRecord record, string hostId)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (record.HostId != hostId)
+        {
+            return record.Pid is null ? "created" : "remote";
+        }
+        return record.Pid is null ? "created" : IsRunning(record) ? "running" : "exited";
     }
 
     /// <summary>Whether the sandbox's recorded process still runs; see <see cref="IsRunningIn"/>.</summary>
     public static bool IsRunning(SandboxRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return record.Pid is { } pid && IsRunningIn(pid, record.PidStartTime, record.NetworkNamespace, HostNamespace.Holds(record));
+        return record.Pid is { } pid && IsRunningIn(pid, record.PidStartTime, record.NetworkNamespace, SandboxRules.SharesHostNamespace(record));
     }
 
     /// <summary>
-    /// True when <paramref name="pid"/> is alive, is still the process that started at <paramref name="startTime"/>,
-    /// and lives in the sandbox's network namespace: after the process ended, or an agent restart, a recorded pid
-    /// may have been reused by an unrelated process, which must never be signalled. The namespace alone cannot tell
-    /// them apart when it is shared (<paramref name="sharedNamespace"/>: the host's, where nearly every process
-    /// lives), so there a start time is required.
+    /// True when <paramref name="pid"/> is alive, is still the process that started at <paramref name="startTime"/>, and
+    /// lives in the sandbox's network namespace: after the process ended, or an agent restart, a recorded pid may have
+    /// been reused by an unrelated process. The namespace alone cannot tell them apart when it is shared
+    /// (<paramref name="sharedNamespace"/>: the host's, where nearly every process lives), so there a start time is required.
     /// </summary>
     public static bool IsRunningIn(int pid, long? startTime, string namespacePath, bool sharedNamespace)
     {
@@ -53,25 +77,6 @@ public static class SandboxProcess
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Linux.KernelException)
         {
             return false;
-        }
-    }
-
-    /// <summary>Ends the sandbox's process with SIGKILL if it is still the sandbox's.</summary>
-    public static void Kill(SandboxRecord record)
-    {
-        if (!IsRunning(record))
-        {
-            return;
-        }
-        try
-        {
-            using var p = Process.GetProcessById(record.Pid!.Value);
-            p.Kill();
-            p.WaitForExit(TimeSpan.FromSeconds(5));
-        }
-        catch (ArgumentException)
-        {
-            // It exited in between.
         }
     }
 }

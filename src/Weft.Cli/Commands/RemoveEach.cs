@@ -1,3 +1,4 @@
+using Weft.Core.Errors;
 using System.CommandLine;
 using Weft.Api;
 
@@ -24,7 +25,7 @@ internal static class RemoveEach
                     context.Out.WriteLine(name);
                 }
             }
-            catch (WeftApiException e) when (e.Code != ApiErrorCodes.AgentUnavailable)
+            catch (WeftApiException e) when (e.Code != ErrorCodes.AgentUnavailable)
             {
                 context.WriteError(e.Message);
                 exitCode = ExitCodes.Failure;

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Weft.Api;
+using Weft.Core.Naming;
 using Weft.Linux.Interop;
 using Weft.Linux.Namespaces;
 
@@ -37,6 +38,8 @@ internal sealed class NamespaceProcessRunner : ISandboxProcessRunner
         {
             startInfo.Environment[name] = value;
         }
+        // Marked as the sandbox's, like the agent's own process of it: `weft rm -f` ends it with the sandbox.
+        startInfo.Environment[SandboxMark.Variable] = SandboxMark.Value(sandbox.Host, sandbox.Id);
 
         // The terminal sends Ctrl-C and Ctrl-\ to the whole foreground process group, the child included. The child
         // decides what they mean; this process only waits for it and passes its exit code on.

@@ -1,11 +1,15 @@
 namespace Weft.Core.Errors;
 
 /// <summary>
-/// Stable, machine-readable error codes. They travel in API responses and CLI JSON output, so
-/// scripts can branch on them; never rename one, only add.
+/// Every stable, machine-readable error code of Weft, in one table: validation, conflicts with what the cluster
+/// holds, and the API's own. They travel in API responses and CLI JSON output, so scripts can branch on them;
+/// never rename one, only add. The API maps each to an HTTP status (docs/api.md).
 /// </summary>
 public static class ErrorCodes
 {
+    // The request itself.
+    public const string BadRequest = "bad-request";
+
     public const string InvalidName = "invalid-name";
     public const string InvalidId = "invalid-id";
     public const string InvalidAddress = "invalid-address";
@@ -42,4 +46,31 @@ public static class ErrorCodes
     public const string SubnetPoolExhausted = "subnet-pool-exhausted";
     public const string VniTaken = "vni-taken";
     public const string VniExhausted = "vni-exhausted";
+
+    // Conflicts with what the cluster holds.
+    public const string NotFound = "not-found";
+
+    /// <summary>The name is taken (network or sandbox).</summary>
+    public const string Duplicate = "duplicate";
+
+    /// <summary>A network still has endpoints, or a sandbox still runs, and force was not given.</summary>
+    public const string InUse = "in-use";
+
+    /// <summary>Optimistic retries ran out: the cluster changed under every attempt.</summary>
+    public const string Contention = "contention";
+
+    // The agent and what it depends on.
+    /// <summary>The cluster store cannot be reached; nothing was changed.</summary>
+    public const string StoreUnavailable = "store-unavailable";
+
+    /// <summary>The kernel refused an operation; it was rolled back.</summary>
+    public const string Kernel = "kernel";
+
+    /// <summary>The client could not reach the agent at all.</summary>
+    public const string AgentUnavailable = "agent-unavailable";
+
+    /// <summary>The agent accepted the connection but did not answer in time.</summary>
+    public const string AgentTimeout = "agent-timeout";
+
+    public const string Internal = "internal";
 }

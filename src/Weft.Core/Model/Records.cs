@@ -4,10 +4,10 @@ using Weft.Core.Addressing;
 
 namespace Weft.Core.Model;
 
-// The records below are what the cluster store holds, as JSON written by WeftJsonContext.
-// Collections are compared by reference (record equality does not look inside them).
+// The records below are everything the cluster store holds, as JSON written by WeftJsonContext; where each one
+// lives is Weft.Cluster's ClusterKeys. Collections are compared by reference (record equality does not look inside them).
 
-/// <summary>A machine running <c>weft agent</c>. Lives under /weft/hosts/{id}, on a lease.</summary>
+/// <summary>A machine running <c>weft agent</c>, while its agent is alive (the record lives on the host's lease).</summary>
 public sealed record HostRecord
 {
     /// <summary>Stable across restarts: persisted in the agent's state directory.</summary>
@@ -42,7 +42,7 @@ public sealed record SubnetConfig
     public IpNetwork? IPRange { get; init; }
 }
 
-/// <summary>A network. Lives under /weft/networks/{name}; the name is unique in the cluster.</summary>
+/// <summary>A network. Its name is unique in the cluster.</summary>
 public sealed record NetworkRecord
 {
     public required string Id { get; init; }
@@ -71,7 +71,7 @@ public sealed record NetworkRecord
     public required DateTimeOffset CreatedAt { get; init; }
 }
 
-/// <summary>One sandbox's attachment to one network. Lives under /weft/endpoints/{network}/{id}.</summary>
+/// <summary>One sandbox's attachment to one network.</summary>
 public sealed record EndpointRecord
 {
     public required string Id { get; init; }
@@ -126,7 +126,7 @@ public enum AllocationOwnerKind
 }
 
 /// <summary>
-/// Who holds an address (/weft/ipam/{network}/{ip}) or a VNI (/weft/vni/{vni}). The key is created
+/// Who holds an IP address or a VNI. The allocation's key is created
 /// only if absent, which is what makes allocation safe under concurrency; this record lets the
 /// reaper find allocations whose owner is gone.
 /// </summary>
@@ -153,3 +153,58 @@ public sealed record AllocationRecord
     public static AllocationRecord ForNetwork(string networkId, DateTimeOffset now) =>
         new() { OwnerKind = AllocationOwnerKind.Network, OwnerId = networkId, CreatedAt = now };
 }
+
+/// <summary>
+/// What the cluster remembers about a host beyond its lease: it outlives the agent, so other hosts can
+/// count a grace period from the moment it went away, and the next start can bump its incarnation.
+/// </summary>
+public sealed record HostInfoRecord
+{
+    public required string Id { get; init; }
+
+    public required string Name { get; init; }
+
+    public required string UnderlayAddress { get; init; }
+
+    public required long Incarnation { get; init; }
+
+    /// <summary>The host's routes, so an automatic subnet is checked against every host's, not only the creator's.</summary>
+    public IReadOnlyList<IpNetwork> Routes { get; init; } = [];
+
+    /// <summary>Set by whichever agent first saw the host's lease gone; cleared when it registers again.</summary>
+    public DateTimeOffset? DownSince { get; init; }
+}
+
+/// <summary>A sandbox: one container's network namespace, on one host. Its endpoints point back at its id.</summary>
+public sealed record SandboxRecord
+{
+    public required string Id { get; init; }
+
+    public required string Name { get; init; }
+
+    public required string HostId { get; init; }
+
+    public string? Hostname { get; init; }
+
+    /// <summary>Extra lines for its /etc/hosts (Docker's --add-host).</summary>
+    public IReadOnlyList<HostEntry> ExtraHosts { get; init; } = [];
+
+    public IReadOnlyList<string> Command { get; init; } = [];
+
+    /// <summary>Path of the bind-mounted network namespace, for `ip netns` and `weft exec`.</summary>
+    public required string NetworkNamespace { get; init; }
+
+    public int? Pid { get; init; }
+
+    /// <summary>
+    /// When <see cref="Pid"/> started, in clock ticks after boot (/proc/PID/stat): a pid is the sandbox's only while
+    /// this matches, since a reused pid may live in the same namespace (always so on a host network). Null in
+    /// records written before it existed.
+    /// </summary>
+    public long? PidStartTime { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+}
+
+/// <summary>When an address was given back; addresses released longest ago are reused first, and all of them last.</summary>
+public sealed record ReleasedRecord(DateTimeOffset ReleasedAt);

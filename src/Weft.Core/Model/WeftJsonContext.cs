@@ -16,10 +16,13 @@ namespace Weft.Core.Model;
     RespectNullableAnnotations = true,
     Converters = [typeof(IPAddressJsonConverter)])]
 [JsonSerializable(typeof(HostRecord))]
+[JsonSerializable(typeof(HostInfoRecord))]
 [JsonSerializable(typeof(NetworkRecord))]
 [JsonSerializable(typeof(SubnetConfig))]
 [JsonSerializable(typeof(EndpointRecord))]
+[JsonSerializable(typeof(SandboxRecord))]
 [JsonSerializable(typeof(AllocationRecord))]
+[JsonSerializable(typeof(ReleasedRecord))]
 [JsonSerializable(typeof(IReadOnlyList<HostRecord>))]
 [JsonSerializable(typeof(IReadOnlyList<NetworkRecord>))]
 [JsonSerializable(typeof(IReadOnlyList<EndpointRecord>))]

@@ -148,6 +148,15 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Umount2(string target, int flags);
 
+    internal const int SIGKILL = 9;
+
+    /// <summary>A descriptor that names one process for good: signals through it never reach a later holder of its pid.</summary>
+    [LibraryImport(Lib, EntryPoint = "pidfd_open", SetLastError = true)]
+    internal static partial int PidfdOpen(int pid, uint flags);
+
+    [LibraryImport(Lib, EntryPoint = "pidfd_send_signal", SetLastError = true)]
+    internal static partial int PidfdSendSignal(FileDescriptorHandle pidfd, int signal, nint info, uint flags);
+
     [LibraryImport(Lib, EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Unlink(string path);
 }

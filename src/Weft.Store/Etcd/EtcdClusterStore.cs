@@ -184,6 +184,10 @@ internal sealed class EtcdClusterStore : IClusterStore
                 message.Target = "MOD";
                 message.ModRevision = compare.Number;
                 break;
+            case CompareTarget.CreateRevision:
+                message.Target = "CREATE";
+                message.CreateRevision = compare.Number;
+                break;
             case CompareTarget.Value:
                 message.Target = "VALUE";
                 message.Value = compare.Value.ToArray();

@@ -102,6 +102,9 @@ internal sealed class SqliteChangeFeed(SqliteDatabase database, TimeSpan interva
         }
     }
 
+    /// <summary>This process committed: its watches need not wait for the next poll to see it.</summary>
+    public void Notify() => Fire();
+
     private void Fire()
     {
         TaskCompletionSource fired;

@@ -11,6 +11,7 @@ internal sealed class SqliteClusterStore : IClusterStore
     {
         _database = database;
         _feed = new SqliteChangeFeed(database, options.WatchPollInterval);
+        database.Committed += _feed.Notify;
         _maintenance = new SqliteMaintenance(database, options.LeaseSweepInterval, options.EventRetention);
     }
 
@@ -116,6 +117,7 @@ internal sealed class SqliteClusterStore : IClusterStore
         {
             CompareTarget.Version => (stored?.Version ?? 0) == compare.Number,
             CompareTarget.ModRevision => (stored?.ModRevision ?? 0) == compare.Number,
+            CompareTarget.CreateRevision => (stored?.CreateRevision ?? 0) == compare.Number,
             CompareTarget.Value => stored is { } s && s.Value.AsSpan().SequenceEqual(compare.Value.Span),
             _ => throw new ArgumentOutOfRangeException(nameof(compare), compare.Target, "unknown compare target"),
         };

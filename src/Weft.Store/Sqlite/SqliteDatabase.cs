@@ -36,6 +36,12 @@ internal sealed class SqliteDatabase : IDisposable
 
     public string Location { get; }
 
+    /// <summary>
+    /// Raised after a commit of this process moved the revision: its own watches then read at once, rather than at
+    /// the change feed's next poll, so a writer that waits for its revision in the cluster view is not kept waiting.
+    /// </summary>
+    public event Action? Committed;
+
     public static SqliteDatabase Open(StoreUrl url, ClusterStoreOptions options)
     {
         var path = url.Path;
@@ -78,12 +84,13 @@ internal sealed class SqliteDatabase : IDisposable
     public async Task<T> WriteAsync<T>(Func<SqliteWriteTxn, T> work, CancellationToken cancellationToken)
     {
         await _writeGate.WaitAsync(cancellationToken);
+        bool moved;
+        T result;
         try
         {
             using var txn = SqliteWriteTxn.Begin(_writerStatements, Location);
-            var result = work(txn);
-            txn.Commit();
-            return result;
+            result = work(txn);
+            moved = txn.Commit();
         }
         catch (SqliteException e)
         {
@@ -93,6 +100,11 @@ internal sealed class SqliteDatabase : IDisposable
         {
             _writeGate.Release();
         }
+        if (moved)
+        {
+            Committed?.Invoke();
+        }
+        return result;
     }
 
     /// <summary>Runs <paramref name="work"/> on a pooled connection inside one read transaction (one snapshot).</summary>
@@ -115,15 +127,10 @@ internal sealed class SqliteDatabase : IDisposable
     {
         try
         {
-            statements.Execute("BEGIN");
-            try
-            {
-                return work(statements);
-            }
-            finally
-            {
-                statements.Execute("COMMIT");
-            }
+            using var transaction = statements.Begin(immediate: false);
+            var result = work(statements);
+            transaction.Commit();
+            return result;
         }
         catch (SqliteException e)
         {

@@ -39,27 +39,15 @@ internal static class SqliteSchema
             wal.CommandText = "PRAGMA journal_mode=WAL";
             wal.ExecuteNonQuery();
         }
-        using var begin = connection.CreateCommand();
-        begin.CommandText = "BEGIN IMMEDIATE";
-        begin.ExecuteNonQuery();
-        try
-        {
-            using var create = connection.CreateCommand();
-            create.CommandText = CreateSql;
-            create.ExecuteNonQuery();
-            create.CommandText = "SELECT value FROM meta WHERE name = 'schema'";
-            var version = (long)create.ExecuteScalar()!;
-            if (version != Version)
-                throw new InvalidOperationException($"store file has schema version {version}; this Weft understands {Version}");
-            create.CommandText = "COMMIT";
-            create.ExecuteNonQuery();
-        }
-        catch
-        {
-            using var rollback = connection.CreateCommand();
-            rollback.CommandText = "ROLLBACK";
-            rollback.ExecuteNonQuery();
-            throw;
-        }
+        using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.Serializable, deferred: false);
+        using var create = connection.CreateCommand();
+        create.Transaction = transaction;
+        create.CommandText = CreateSql;
+        create.ExecuteNonQuery();
+        create.CommandText = "SELECT value FROM meta WHERE name = 'schema'";
+        var version = (long)create.ExecuteScalar()!;
+        if (version != Version)
+            throw new InvalidOperationException($"store file has schema version {version}; this Weft understands {Version}");
+        transaction.Commit();
     }
 }

@@ -4,10 +4,28 @@ namespace Weft.Store.Sqlite;
 
 /// <summary>
 /// Prepared commands on one connection, cached by their (constant) SQL text so that hot statements are parsed once.
+/// Transactions go through ADO.NET (<see cref="Begin"/>), never raw BEGIN/COMMIT text: the connection then knows its
+/// transaction, and a connection that goes back to the pool, or is disposed after a failure, has it rolled back
+/// instead of carrying it into its next use ("cannot start a transaction within a transaction").
 /// </summary>
 internal sealed class SqliteStatements(SqliteConnection connection) : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private SqliteTransaction? _transaction;
+
+    /// <summary>
+    /// Starts the connection's one transaction: deferred for reads (a snapshot, no lock), immediate for writes (the
+    /// write lock now, waiting up to the busy timeout). Dispose it to roll back whatever was not committed.
+    /// </summary>
+    public SqliteTransaction Begin(bool immediate)
+    {
+        if (_transaction is { Connection: not null })
+        {
+            throw new InvalidOperationException("a transaction is already open on this connection");
+        }
+        _transaction = connection.BeginTransaction(System.Data.IsolationLevel.Serializable, deferred: !immediate);
+        return _transaction;
+    }
 
     public SqliteCommand Command(string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
     {
@@ -19,6 +37,8 @@ internal sealed class SqliteStatements(SqliteConnection connection) : IDisposabl
 #pragma warning restore CA2100
             _commands[sql] = command;
         }
+        // Microsoft.Data.Sqlite requires a command to name the connection's open transaction.
+        command.Transaction = _transaction is { Connection: not null } open ? open : null;
         foreach (var (name, value) in parameters)
         {
             var p = command.Parameters.Contains(name) ? command.Parameters[name] : command.Parameters.Add(new SqliteParameter { ParameterName = name });

@@ -16,15 +16,17 @@ internal sealed class SqliteWriteTxn : IDisposable
     internal const int KindDelete = 1;
 
     private readonly SqliteStatements _sql;
+    private readonly SqliteTransaction _transaction;
     private readonly string _location;
     private long _initial;
     private long _revision;
     private long? _pending;
     private bool _done;
 
-    private SqliteWriteTxn(SqliteStatements sql, string location)
+    private SqliteWriteTxn(SqliteStatements sql, SqliteTransaction transaction, string location)
     {
         _sql = sql;
+        _transaction = transaction;
         _location = location;
         NowMs = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
     }
@@ -37,8 +39,7 @@ internal sealed class SqliteWriteTxn : IDisposable
 
     public static SqliteWriteTxn Begin(SqliteStatements sql, string location)
     {
-        sql.Execute("BEGIN IMMEDIATE");
-        var txn = new SqliteWriteTxn(sql, location);
+        var txn = new SqliteWriteTxn(sql, sql.Begin(immediate: true), location);
         try
         {
             txn._revision = txn._initial = sql.Revision();
@@ -168,26 +169,23 @@ internal sealed class SqliteWriteTxn : IDisposable
         _sql.Execute("UPDATE meta SET value = $r WHERE name = 'compact_revision'", ("$r", revision));
     }
 
-    public void Commit()
+    /// <summary>Commits; true when the transaction moved the store revision (it changed something).</summary>
+    public bool Commit()
     {
         Seal();
-        if (_revision != _initial)
+        var moved = _revision != _initial;
+        if (moved)
             _sql.Execute("UPDATE meta SET value = $r WHERE name = 'revision'", ("$r", _revision));
-        _sql.Execute("COMMIT");
+        _transaction.Commit();
         _done = true;
+        return moved;
     }
 
+    /// <summary>Rolls back what was not committed; ADO.NET skips the ROLLBACK when SQLite already ended the transaction (after SQLITE_FULL, say).</summary>
     public void Dispose()
     {
         if (_done) return;
         _done = true;
-        try
-        {
-            _sql.Execute("ROLLBACK");
-        }
-        catch (SqliteException)
-        {
-            // SQLite may already have rolled back (e.g. after SQLITE_FULL); nothing is left to undo.
-        }
+        _transaction.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using Weft.Core.Errors;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -78,7 +79,7 @@ public sealed class FakeAgent : IAsyncDisposable
 
         var (status, body) = _answers.TryGetValue($"{http.Request.Method} {pathAndQuery}", out var answer)
             ? answer
-            : (404, JsonSerializer.Serialize(new ApiErrorBody(new ApiError(ApiErrorCodes.NotFound, $"nothing canned for {pathAndQuery}")), ApiJsonContext.Default.ApiErrorBody));
+            : (404, JsonSerializer.Serialize(new ApiErrorBody(new ApiError(ErrorCodes.NotFound, $"nothing canned for {pathAndQuery}")), ApiJsonContext.Default.ApiErrorBody));
         http.Response.StatusCode = status;
         if (body.Length > 0)
         {

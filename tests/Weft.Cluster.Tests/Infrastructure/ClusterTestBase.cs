@@ -185,8 +185,8 @@ public abstract class ClusterTestBase(IStoreBackend backend) : IAsyncLifetime
     /// <summary>Registers a host on its own client with a short TTL; withdrawn at cleanup.</summary>
     protected async Task<HostRegistration> RegisterAsync(string hostId, TimeSpan? ttl = null, IReadOnlyList<IpNetwork>? routes = null, IClusterStore? store = null)
     {
-        var identity = new HostIdentity(hostId, "name-" + hostId, "198.18.0." + (Math.Abs(StringComparer.Ordinal.GetHashCode(hostId)) % 250 + 1), routes ?? [], "test");
-        var registration = new HostRegistration(store ?? await OpenClientAsync(), identity, ttl ?? TimeSpan.FromSeconds(2));
+        var underlay = new Underlay(IPAddress.Parse("198.18.0." + (Math.Abs(StringComparer.Ordinal.GetHashCode(hostId)) % 250 + 1)), "eth0", 1500, routes ?? []);
+        var registration = new HostRegistration(store ?? await OpenClientAsync(), new HostIdentity(hostId, "name-" + hostId, underlay), "test", ttl ?? TimeSpan.FromSeconds(2));
         OnCleanup(async () =>
         {
             await registration.StopAsync(withdraw: true);

@@ -1,3 +1,4 @@
+using Weft.Core.Errors;
 using System.Net;
 using Weft.Api;
 using Weft.Wire;
@@ -38,7 +39,7 @@ internal sealed class CaptureNames
             {
                 network = await agent.InspectNetworkAsync(summary.Name, cancellationToken);
             }
-            catch (WeftApiException e) when (e.Code == ApiErrorCodes.NotFound)
+            catch (WeftApiException e) when (e.Code == ErrorCodes.NotFound)
             {
                 continue; // Removed between the listing and now.
             }

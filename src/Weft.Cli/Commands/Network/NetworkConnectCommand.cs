@@ -18,8 +18,8 @@ internal sealed class NetworkConnectCommand : WeftCommand
         HelpName = "NAME",
     };
 
-    private readonly Argument<string> _network = new("NETWORK") { Description = "Network name or id" };
-    private readonly Argument<string> _sandbox = new("SANDBOX") { Description = "Sandbox name or id" };
+    private readonly Argument<string> _network = new("NETWORK") { Description = "Network name" };
+    private readonly Argument<string> _sandbox = new("SANDBOX") { Description = "Sandbox name" };
 
     public NetworkConnectCommand(CliContext context)
         : base(context, "connect", "Connect a running sandbox to a network; prints its new interface and address")

@@ -6,24 +6,18 @@ namespace Weft.Cli.Commands.Network;
 /// <summary>`weft network disconnect`: the sandbox leaves the network and its interface on it goes away.</summary>
 internal sealed class NetworkDisconnectCommand : WeftCommand
 {
-    private readonly Option<bool> _force = new("--force", "-f")
-    {
-        Description = "Remove the endpoint even when the sandbox or its host is gone",
-    };
-
-    private readonly Argument<string> _network = new("NETWORK") { Description = "Network name or id" };
-    private readonly Argument<string> _sandbox = new("SANDBOX") { Description = "Sandbox name or id" };
+    private readonly Argument<string> _network = new("NETWORK") { Description = "Network name" };
+    private readonly Argument<string> _sandbox = new("SANDBOX") { Description = "Sandbox name" };
 
     public NetworkDisconnectCommand(CliContext context)
         : base(context, "disconnect", "Disconnect a sandbox from a network")
     {
-        Add(_force);
         Add(_network);
         Add(_sandbox);
     }
 
     public ConnectRequest ToRequest(ParseResult parseResult) =>
-        new(parseResult.GetRequiredValue(_sandbox), Force: parseResult.GetValue(_force));
+        new(parseResult.GetRequiredValue(_sandbox));
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {

@@ -7,7 +7,7 @@ namespace Weft.Cli.Commands.Network;
 /// <summary>`weft network inspect`: the network and every endpoint on every host.</summary>
 internal sealed class NetworkInspectCommand : WeftCommand
 {
-    private readonly Argument<string> _network = new("NETWORK") { Description = "Network name or id" };
+    private readonly Argument<string> _network = new("NETWORK") { Description = "Network name" };
 
     public NetworkInspectCommand(CliContext context)
         : base(context, "inspect", "Show a network's settings and every endpoint on every host")

@@ -15,7 +15,7 @@ internal sealed class ExecCommand : WeftCommand
         HelpName = "NAME=VALUE",
     };
 
-    private readonly Argument<string> _sandbox = new("SANDBOX") { Description = "Sandbox name or id, on this host" };
+    private readonly Argument<string> _sandbox = new("SANDBOX") { Description = "Sandbox name, on this host" };
 
     private readonly Argument<string[]> _command = CommandArgument.Create("The command to run, with its arguments; its exit code is weft's");
 

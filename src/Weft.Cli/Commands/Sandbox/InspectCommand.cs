@@ -7,7 +7,7 @@ namespace Weft.Cli.Commands.Sandbox;
 /// <summary>`weft inspect`: a sandbox's namespaces, process and endpoints.</summary>
 internal sealed class InspectCommand : WeftCommand
 {
-    private readonly Argument<string> _sandbox = new("SANDBOX") { Description = "Sandbox name or id" };
+    private readonly Argument<string> _sandbox = new("SANDBOX") { Description = "Sandbox name" };
 
     public InspectCommand(CliContext context)
         : base(context, "inspect", "Show a sandbox: its namespaces (for ip netns exec or nsenter), process and endpoints")

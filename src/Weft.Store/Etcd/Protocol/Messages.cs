@@ -70,6 +70,7 @@ internal sealed class CompareMessage
     public string Target { get; set; } = "VERSION";
     public byte[] Key { get; set; } = [];
     public long Version { get; set; }
+    public long CreateRevision { get; set; }
     public long ModRevision { get; set; }
     public byte[]? Value { get; set; }
 }

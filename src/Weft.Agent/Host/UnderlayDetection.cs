@@ -1,13 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
 using Weft.Core.Addressing;
+using Weft.Core.Model;
 using Weft.Linux;
 using Weft.Linux.Routing;
 
 namespace Weft.Agent.Host;
 
-/// <summary>This host's side of the underlay: the VTEP address, the device that holds it, its MTU, and the host's routes.</summary>
-public sealed record Underlay(IPAddress Address, string Device, int Mtu, IReadOnlyList<IpNetwork> Routes)
+/// <summary>Finds this host's side of the underlay in the kernel.</summary>
+public static class UnderlayDetection
 {
     /// <summary>
     /// Finds the device holding <paramref name="advertise"/>, or, without one, the device of the default route

@@ -1,0 +1,68 @@
+using Weft.Agent.Dns;
+using Weft.Agent.Kernel;
+using Weft.Agent.State;
+using Weft.Cluster;
+using Weft.Core.Errors;
+using Weft.Core.Model;
+using Weft.DataPlane;
+
+namespace Weft.Agent.Endpoints;
+
+/// <summary>
+/// The one path by which anything joins a network on this host, whichever front end asks (`weft run` sandboxes today;
+/// Docker's SandboxKey and CNI's CNI_NETNS next): reserve the endpoint in the store (name, address, MAC), join its
+/// interface into a namespace the caller names, and later leave and release. The namespace is the caller's: the
+/// lifecycle never creates nor deletes one. Reserve and release are store transactions; join and leave are kernel work
+/// under the kernel lock, done by the network's driver.
+/// </summary>
+public sealed class EndpointLifecycle(
+    string hostId,
+    ClusterView view,
+    EndpointCatalog endpoints,
+    NetworkDriverRegistry drivers,
+    KernelLock kernelLock,
+    DnsListeners dns)
+{
+    public NetworkDriverRegistry Drivers => drivers;
+
+    public Task<KernelLock.Held> LockKernelAsync(CancellationToken cancellationToken) => kernelLock.AcquireAsync(cancellationToken);
+
+    /// <summary>
+    /// Reserves the endpoints (with <paramref name="addition"/>, such as a sandbox's record, in the same transaction) and
+    /// returns once the cluster view holds them, so every later read, this host's reconciler included, sees them.
+    /// </summary>
+    public async Task<(Reservation Reservation, ClusterSnapshot Snapshot)> ReserveAsync(IReadOnlyList<EndpointSpec> specs, TxnAddition addition, CancellationToken cancellationToken)
+    {
+        var reservation = await endpoints.ReserveAsync(specs, addition, cancellationToken);
+        return (reservation, await view.WaitForRevisionAsync(reservation.Revision, cancellationToken));
+    }
+
+    /// <summary>
+    /// Joins a reserved endpoint: its interface, configured, in <paramref name="namespacePath"/>, and the network's DNS
+    /// listener up before any process can ask it. <paramref name="snapshot"/> must hold the endpoint (the reservation's).
+    /// </summary>
+    public async Task JoinAsync(KernelLock.Held held, ClusterSnapshot snapshot, EndpointRecord endpoint, string namespacePath)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        var network = snapshot.NetworkById(endpoint.NetworkId) ?? throw WeftErrors.NetworkNotFound(endpoint.NetworkName);
+        var carrier = InterfaceOrder.DefaultRouteCarrier(snapshot.EndpointsOfSandbox(endpoint.SandboxId), snapshot.NetworkById);
+        drivers.For(network).Join(DesiredState.PlanFor(snapshot, network, hostId), new LocalEndpoint(endpoint, namespacePath, carrier?.Id == endpoint.Id));
+        await dns.EnsureAsync(network);
+    }
+
+    /// <summary>
+    /// Takes the endpoint's interface away. Without the network's record (it was removed meanwhile) there is nothing to
+    /// do here: the reconciler removes a network this host no longer uses, with every interface on it.
+    /// </summary>
+    public bool Leave(KernelLock.Held held, NetworkRecord? network, string endpointId)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        return network is not null && drivers.For(network).Leave(network, endpointId);
+    }
+
+    /// <summary>Releases endpoints and their addresses (with <paramref name="addition"/> in the same transaction); null when the addition's condition failed.</summary>
+    public Task<long?> ReleaseAsync(IReadOnlyList<EndpointKey> keys, TxnAddition addition, CancellationToken cancellationToken) =>
+        endpoints.RemoveAsync(keys, addition, cancellationToken);
+}

@@ -1,0 +1,27 @@
+using System.Net;
+using Weft.Core.Addressing;
+using Weft.Core.Model;
+
+namespace Weft.DataPlane;
+
+/// <summary>
+/// An endpoint of this host and the namespace its interface goes into: one Weft made (a sandbox's), or one a container
+/// engine made and names (Docker's SandboxKey, CNI_NETNS). Drivers never delete that namespace.
+/// </summary>
+/// <param name="NamespacePath">The namespace file, such as /run/netns/weftsb-host1_web or /proc/PID/ns/net.</param>
+/// <param name="DefaultRoute">Whether this interface carries the namespace's default route (its first network, unless internal).</param>
+public sealed record LocalEndpoint(EndpointRecord Endpoint, string NamespacePath, bool DefaultRoute);
+
+/// <summary>An endpoint on another host: its frames go in VXLAN to <see cref="Vtep"/>.</summary>
+public sealed record RemoteEndpoint(IPAddress Address, MacAddress Mac, IPAddress Vtep);
+
+/// <summary>Everything one network should look like on this host: its local endpoints, and the remote ones it must reach.</summary>
+public sealed record NetworkPlan(NetworkRecord Network, IReadOnlyList<LocalEndpoint> Local, IReadOnlyList<RemoteEndpoint> Remote);
+
+/// <summary>What one pass changed: zero everywhere means the kernel already matched.</summary>
+public readonly record struct ApplyResult(int Added, int Removed)
+{
+    public static ApplyResult operator +(ApplyResult a, ApplyResult b) => new(a.Added + b.Added, a.Removed + b.Removed);
+
+    public bool Changed => Added + Removed > 0;
+}
