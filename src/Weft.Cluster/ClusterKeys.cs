@@ -34,6 +34,9 @@ public static class ClusterKeys
     public const string Endpoints = Root + "endpoints/";
     public const string Sandboxes = Root + "sandboxes/";
 
+    /// <summary>A prefix that holds nothing: listing it returns only the store's current revision.</summary>
+    public const string RevisionProbe = Root + "meta/revision-probe/";
+
     public static string Host(string hostId) => Hosts + hostId;
 
     public static string HostInfoOf(string hostId) => HostInfo + hostId;

@@ -64,6 +64,25 @@ public sealed class ClusterView
     public Task<ClusterSnapshot> WaitForRevisionAsync(long revision, CancellationToken cancellationToken, TimeSpan? patience = null) =>
         WaitUntilAsync(s => s.Revision >= revision, cancellationToken, patience);
 
+    /// <summary>
+    /// A read that sees every write the store had committed when it was asked, whichever host made it: the store's current
+    /// revision is asked for (an empty listing, nothing transferred), and the view is awaited up to it. While the store is
+    /// unreachable the last state seen is returned instead, as every read of the view would.
+    /// </summary>
+    public async Task<ClusterSnapshot> FreshAsync(CancellationToken cancellationToken)
+    {
+        long revision;
+        try
+        {
+            revision = (await _store.ListAsync(ClusterKeys.RevisionProbe, cancellationToken)).Revision;
+        }
+        catch (StoreException) when (Loaded)
+        {
+            return Current;
+        }
+        return await WaitForRevisionAsync(revision, cancellationToken);
+    }
+
     /// <summary>As <see cref="WaitForRevisionAsync"/>, for a write whose revision the caller does not know: until the view shows it.</summary>
     public async Task<ClusterSnapshot> WaitUntilAsync(Func<ClusterSnapshot, bool> holds, CancellationToken cancellationToken, TimeSpan? patience = null)
     {

@@ -127,10 +127,10 @@ public static class Lab
         }
     }
 
-    private static int StartAgent(LabState state, LabHost h)
+    private static int StartAgent(LabState state, LabHost h, IReadOnlyDictionary<string, string>? environment = null)
     {
         using var ns = NetworkNamespace.Open(h.Namespace);
-        return LabProcesses.StartDetached(ns, AgentCommand(state, h), h.LogPath);
+        return LabProcesses.StartDetached(ns, AgentCommand(state, h), h.LogPath, environment);
     }
 
     /// <summary>Kills a host's agent with SIGKILL, as a crash would; its data plane stays as it was.</summary>
@@ -148,7 +148,8 @@ public static class Lab
     }
 
     /// <summary>Starts a host's agent again (after <see cref="KillAgent"/>) and waits until it is ready.</summary>
-    public static async Task<LabState> StartAgentAsync(LabState state, string hostName, CancellationToken ct)
+    /// <param name="environment">More environment for the agent (the crash tests' WEFT_CRASH_AT).</param>
+    public static async Task<LabState> StartAgentAsync(LabState state, string hostName, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(state);
         var h = state.Host(hostName);
@@ -156,7 +157,7 @@ public static class Lab
         {
             throw new LabException($"the agent of {hostName} is already running (pid {running})");
         }
-        h = h with { AgentPid = StartAgent(state, h) };
+        h = h with { AgentPid = StartAgent(state, h, environment) };
         var next = state with { Hosts = [.. state.Hosts.Select(x => x.Name == hostName ? h : x)] };
         next.Save();
         await WaitHealthyAsync(h, ct);

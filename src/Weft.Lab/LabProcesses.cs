@@ -11,8 +11,8 @@ namespace Weft.Lab;
 /// </summary>
 public static class LabProcesses
 {
-    public static int StartDetached(NetworkNamespace ns, IReadOnlyList<string> command, string logPath) =>
-        DetachedProcess.Start(ns, command, logPath);
+    public static int StartDetached(NetworkNamespace ns, IReadOnlyList<string> command, string logPath, IReadOnlyDictionary<string, string>? environment = null) =>
+        DetachedProcess.Start(ns, command, logPath, environment);
 
     /// <summary>The identity of a namespace as the kernel names it ("net:[4026532345]").</summary>
     public static string? Identity(string namespaceName)

@@ -54,7 +54,8 @@ public sealed class LabFixture : IAsyncDisposable
 
     public void KillAgent(int i) => State = Lab.Lab.KillAgent(State, Host(i).Name);
 
-    public async Task StartAgentAsync(int i) => State = await Lab.Lab.StartAgentAsync(State, Host(i).Name, CancellationToken.None);
+    public async Task StartAgentAsync(int i, IReadOnlyDictionary<string, string>? environment = null) =>
+        State = await Lab.Lab.StartAgentAsync(State, Host(i).Name, CancellationToken.None, environment);
 
     /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> after the timeout.</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int seconds = 30)

@@ -56,9 +56,9 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
     {
         app.MapGet("/v1/status", () => Results.Json(status(), ApiJsonContext.Default.AgentStatus));
 
-        app.MapGet("/v1/networks", () =>
+        app.MapGet("/v1/networks", async (CancellationToken ct) =>
         {
-            var s = Current();
+            var s = await FreshAsync(ct);
             return Results.Json(s.Networks.Values.OrderBy(n => n.Name, StringComparer.Ordinal).Select(n => ApiViews.Summary(n, s)).ToArray(), ApiJsonContext.Default.NetworkSummaryArray);
         });
 
@@ -69,9 +69,9 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
             return Results.Json(views.Detail(created, s), ApiJsonContext.Default.NetworkDetail, statusCode: StatusCodes.Status201Created);
         });
 
-        app.MapGet("/v1/networks/{name}", (string name) =>
+        app.MapGet("/v1/networks/{name}", async (string name, CancellationToken ct) =>
         {
-            var s = Current();
+            var s = await FreshAsync(ct);
             var n = s.Networks.TryGetValue(name, out var found) ? found : throw WeftErrors.NetworkNotFound(name);
             return Results.Json(views.Detail(n, s), ApiJsonContext.Default.NetworkDetail);
         });
@@ -89,9 +89,9 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
         app.MapPost("/v1/networks/{name}/disconnect", async (string name, ConnectRequest request, CancellationToken ct) =>
             SandboxJson(await sandboxes.DisconnectAsync(name, request, ct)));
 
-        app.MapGet("/v1/sandboxes", (bool? all) =>
+        app.MapGet("/v1/sandboxes", async (bool? all, CancellationToken ct) =>
         {
-            var s = Current();
+            var s = await FreshAsync(ct);
             var list = s.Sandboxes.Values.Where(x => all == true || x.HostId == context.HostId)
                 .OrderBy(x => x.Name, StringComparer.Ordinal)
                 .Select(x => ApiViews.Sandbox(x, s, context.HostId, FilesOf(x)))
@@ -102,9 +102,9 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
         app.MapPost("/v1/sandboxes", async (CreateSandboxRequest request, CancellationToken ct) =>
             SandboxJson(await sandboxes.CreateAsync(request, ct), StatusCodes.Status201Created));
 
-        app.MapGet("/v1/sandboxes/{name}", (string name) =>
+        app.MapGet("/v1/sandboxes/{name}", async (string name, CancellationToken ct) =>
         {
-            var s = Current();
+            var s = await FreshAsync(ct);
             return SandboxJson(s.Sandboxes.TryGetValue(name, out var found) ? found : throw WeftErrors.SandboxNotFound(name));
         });
 
@@ -121,11 +121,21 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
         Results.Json(ApiViews.Sandbox(record, view.Current, context.HostId, FilesOf(record)), ApiJsonContext.Default.SandboxDetail, statusCode: status);
 
     /// <summary>
-    /// Reads answer from the cluster view, which follows the store by its watch and which every write of this agent waits
-    /// for, so no read lists the store. While the store is unreachable the view keeps the last state seen.
+    /// Reads answer from the cluster view, which follows the store by its watch: a read waits until the view holds every
+    /// write the store had when the read came (from any host), without listing the store. While the store is
+    /// unreachable the view answers with the last state seen; before it ever answered there is nothing to say.
     /// </summary>
-    private ClusterSnapshot Current() =>
-        view.Loaded ? view.Current : throw new StoreUnavailableException(view.Location, view.StoreError ?? "the cluster store has not answered since the agent started");
+    private async Task<ClusterSnapshot> FreshAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await view.FreshAsync(ct);
+        }
+        catch (StoreException) when (!view.Loaded)
+        {
+            throw new StoreUnavailableException(view.Location, view.StoreError ?? "the cluster store has not answered since the agent started");
+        }
+    }
 }
 
 /// <summary>Turns the API's create-network request into the cluster's spec, naming any malformed value.</summary>

@@ -60,30 +60,37 @@ public sealed class SandboxService(
         var specs = request.Networks.Select((n, i) => SpecFor(record, n, KernelNames.SandboxInterfaceName(i))).ToList();
         var intent = intents.Begin(IntentKind.CreateSandbox, record.Name, record.Id,
             [.. specs.Select((s, i) => new IntentEndpoint(networkRecords[i].Id, s.NetworkName, s.Id))], ownNamespace);
+        CrashPoints.Reached("run.intent");
         var reserved = false;
         try
         {
             var (reservation, snapshot) = await lifecycle.ReserveAsync(specs, sandboxes.Claim(record), ct);
             reserved = true;
+            CrashPoints.Reached("run.reserved");
             using (var held = await lifecycle.LockKernelAsync(ct))
             {
                 if (ownNamespace is not null)
                 {
                     CreateOwnNamespace(ownNamespace);
+                    CrashPoints.Reached("run.namespace");
                 }
                 foreach (var endpoint in reservation.Endpoints)
                 {
                     await lifecycle.JoinAsync(held, snapshot, endpoint, record.NetworkNamespace);
+                    CrashPoints.Reached("run.joined");
                 }
             }
             WriteFiles(record, reservation.Endpoints, snapshot);
+            CrashPoints.Reached("run.files");
             if (record.Command.Count > 0)
             {
                 using var ns = NetworkNamespace.OpenPath(record.NetworkNamespace);
                 var (pid, startTime) = SandboxProcess.Start(ns, context.HostName, record, SandboxFiles.Setup(context.SandboxDirectory(record.Name), record.Hostname),
                     request.Environment, LogPath(record.Name));
+                CrashPoints.Reached("run.started");
                 record = record with { Pid = pid, PidStartTime = startTime };
                 await sandboxes.UpdateAsync(record, ct);
+                CrashPoints.Reached("run.recorded");
             }
             intents.End(intent);
             log.LogInformation("sandbox {Name} created with {Count} endpoint(s)", record.Name, reservation.Endpoints.Count);
@@ -116,9 +123,11 @@ public sealed class SandboxService(
         {
             var (reservation, snapshot) = await lifecycle.ReserveAsync([spec], sandboxes.Exists(record, created), ct);
             reserved = true;
+            CrashPoints.Reached("connect.reserved");
             using (var held = await lifecycle.LockKernelAsync(ct))
             {
                 await lifecycle.JoinAsync(held, snapshot, reservation.Endpoints[0], record.NetworkNamespace);
+                CrashPoints.Reached("connect.joined");
             }
             WriteFiles(record, [.. snapshot.EndpointsOfSandbox(record.Id)], snapshot);
             intents.End(intent);
@@ -206,6 +215,7 @@ public sealed class SandboxService(
         try
         {
             await ReleaseAsync(intent, ct);
+            CrashPoints.Reached(intent.CoversSandbox ? "rm.released" : "disconnect.released");
         }
         catch when (!intents.IsStale(intent))
         {
@@ -260,6 +270,7 @@ public sealed class SandboxService(
         if (intent.CoversSandbox)
         {
             SandboxProcess.KillAll(context.HostName, intent.SandboxId);
+            CrashPoints.Reached("teardown.killed");
         }
         using (var held = await lifecycle.LockKernelAsync(CancellationToken.None))
         {
@@ -268,6 +279,7 @@ public sealed class SandboxService(
             {
                 lifecycle.Leave(held, snapshot.NetworkById(e.NetworkId), e.EndpointId);
             }
+            CrashPoints.Reached("teardown.unplugged");
             // Only the namespace Weft made for this sandbox, by the name Weft gives it. A host-network sandbox's is the
             // host's: its pin goes with the host driver, once no sandbox of this host uses it.
             if (intent.OwnNamespace is { } own && NetworkNamespace.Exists(own, context.Options.NetnsDirectory))
