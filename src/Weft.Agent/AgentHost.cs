@@ -54,7 +54,7 @@ public static class AgentHost
         await using var dnsServer = new DnsServer(new ClusterDnsDirectory(view, hostId), DnsUpstreamFor(options),
             new DnsServerOptions { ClientQueriesPerSecond = options.DnsClientRate, ClientBurst = Math.Max(1, 2 * options.DnsClientRate) });
         await using var dns = new DnsListeners(dnsServer, drivers, loggerFactory.CreateLogger<DnsListeners>());
-        using var reconciler = new Reconciler(view, drivers, kernelLock, dns, intents, hostId, options.ResyncInterval, loggerFactory.CreateLogger<Reconciler>());
+        using var reconciler = new Reconciler(view, drivers, kernelLock, dns, intents, hostId, options.ResyncInterval, options.NetworkLinger, loggerFactory.CreateLogger<Reconciler>());
         var registration = new HostRegistration(store, identity, version, options.HostTtl);
         var lifecycle = new EndpointLifecycle(hostId, view, new EndpointCatalog(store), drivers, kernelLock, dns);
         var sandboxes = new SandboxService(context, view, new SandboxCatalog(store), new NetworkCatalog(store), lifecycle, intents, loggerFactory.CreateLogger<SandboxService>());

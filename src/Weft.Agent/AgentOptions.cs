@@ -27,6 +27,12 @@ public sealed record AgentOptions
     /// <summary>How long a dead host's addresses stay reserved for it.</summary>
     public TimeSpan GracePeriod { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// How long an overlay or bridge network stays built on this host after its last sandbox here left, so that a
+    /// sandbox started again at once (a restart, a CI job after the last) does not wait for the network to be rebuilt.
+    /// </summary>
+    public TimeSpan NetworkLinger { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>How often the kernel is compared with the desired state even when nothing was announced.</summary>
     public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(10);
 

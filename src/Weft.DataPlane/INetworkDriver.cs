@@ -14,6 +14,13 @@ public interface INetworkDriver
 {
     NetworkDriver Kind { get; }
 
+    /// <summary>
+    /// Whether a network stays built for a while after its last local endpoint left (the agent's network linger), so a
+    /// sandbox restarted at once finds it ready: worth it where building is costly (a namespace, a VXLAN device, a DNS
+    /// listener), not where it is one bind mount.
+    /// </summary>
+    bool LingersWhenIdle { get; }
+
     /// <summary>The MTU of the network's interfaces on this host.</summary>
     int Mtu(NetworkRecord network);
 

@@ -28,6 +28,7 @@ public sealed class Reconciler(
     IntentJournal intents,
     string hostId,
     TimeSpan resyncInterval,
+    TimeSpan linger,
     ILogger<Reconciler> log) : IDisposable
 {
     /// <summary>How long drift events are gathered before a pass: one pass for the burst an attach raises.</summary>
@@ -35,6 +36,7 @@ public sealed class Reconciler(
 
     private readonly DriftWatch _drift = new();
     private readonly Dictionary<string, NetworkPlan> _applied = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _idleSince = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private readonly Lock _dirtyLock = new();
     private HashSet<string> _lastWanted = [];
@@ -91,7 +93,7 @@ public sealed class Reconciler(
             }
             var changed = view.WaitForChangeAsync(seen, cancellationToken);
             var kicked = Volatile.Read(ref _kick).Task;
-            var resync = _nextResync - DateTimeOffset.UtcNow;
+            var resync = NextWake() - DateTimeOffset.UtcNow;
             await Task.WhenAny(changed, kicked, Task.Delay(resync > TimeSpan.Zero ? resync : TimeSpan.Zero, cancellationToken));
         }
     }
@@ -112,7 +114,7 @@ public sealed class Reconciler(
             dirty = [.. _dirty];
             _dirty.Clear();
         }
-        var plans = DesiredState.Plans(snapshot, hostId, intents.SettlingSandboxes);
+        var plans = WithLingering(DesiredState.Plans(snapshot, hostId, intents.SettlingSandboxes), snapshot);
         var errors = new List<string>();
         var total = new ApplyResult();
         foreach (var plan in plans)
@@ -157,6 +159,42 @@ public sealed class Reconciler(
             log.LogWarning("reconcile: {Error}", e);
         }
     }
+
+    /// <summary>
+    /// The plans, and those of networks that lost their last local endpoint less than the linger ago (with no local
+    /// endpoint: their remote entries stay right, nothing else is plugged in), on drivers that linger.
+    /// </summary>
+    private List<NetworkPlan> WithLingering(IReadOnlyList<NetworkPlan> plans, ClusterSnapshot snapshot)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var all = new List<NetworkPlan>(plans);
+        var used = plans.Select(p => p.Network.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var id in used)
+        {
+            _idleSince.Remove(id);
+        }
+        foreach (var id in _applied.Keys.Where(id => !used.Contains(id)).ToList())
+        {
+            if (snapshot.NetworkById(id) is not { } network || !drivers.For(network).LingersWhenIdle)
+            {
+                continue;
+            }
+            var since = _idleSince.TryGetValue(id, out var s) ? s : _idleSince[id] = now;
+            if (now - since < linger)
+            {
+                all.Add(DesiredState.PlanFor(snapshot, network, hostId, intents.SettlingSandboxes));
+            }
+        }
+        foreach (var gone in _idleSince.Keys.Where(id => !all.Any(p => p.Network.Id == id)).ToList())
+        {
+            _idleSince.Remove(gone);
+        }
+        return all;
+    }
+
+    /// <summary>The next resync, or sooner when an idle network's linger ends.</summary>
+    private DateTimeOffset NextWake() =>
+        _idleSince.Count == 0 ? _nextResync : new[] { _nextResync, _idleSince.Values.Min() + linger }.Min();
 
     /// <summary>
     /// Removes what a driver built for a network no local endpoint uses any more. Only what the store no longer wants:

@@ -19,6 +19,8 @@ public sealed class BridgeDriver : INetworkDriver
 
     public NetworkDriver Kind => NetworkDriver.Bridge;
 
+    public bool LingersWhenIdle => true;
+
     public int Mtu(NetworkRecord network)
     {
         ArgumentNullException.ThrowIfNull(network);

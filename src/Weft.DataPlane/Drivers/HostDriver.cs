@@ -32,6 +32,8 @@ public sealed class HostDriver(HostContext host) : INetworkDriver
 
     public NetworkDriver Kind => NetworkDriver.Host;
 
+    public bool LingersWhenIdle => false;
+
     public string PinName => KernelNames.HostNamespaceName(host.HostName);
 
     public string PinPath => Path.Combine(host.NetnsDirectory ?? NetworkNamespace.DefaultRunDirectory, PinName);

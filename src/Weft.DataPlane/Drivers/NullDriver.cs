@@ -12,6 +12,8 @@ public sealed class NullDriver : INetworkDriver
 {
     public NetworkDriver Kind => NetworkDriver.Null;
 
+    public bool LingersWhenIdle => false;
+
     /// <summary>The loopback's, the one interface a sandbox on a null network has.</summary>
     public int Mtu(NetworkRecord network) => LoopbackMtu;
 

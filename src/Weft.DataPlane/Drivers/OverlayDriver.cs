@@ -25,6 +25,8 @@ public sealed class OverlayDriver(HostContext host) : INetworkDriver
 {
     public NetworkDriver Kind => NetworkDriver.Overlay;
 
+    public bool LingersWhenIdle => true;
+
     public int Mtu(NetworkRecord network) => MtuRules.Effective(network, host.Underlay.Mtu);
 
     public IPAddress? DnsAddress(NetworkRecord network) => Gateways.First(network);

@@ -148,6 +148,16 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Umount2(string target, int flags);
 
+    internal const int AT_EMPTY_PATH = 0x1000;
+    internal const uint STATX_INO = 0x100;
+
+    /// <summary>struct statx is the same on every architecture, unlike struct stat: 256 bytes, stx_ino at offset 32.</summary>
+    [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Statx(FileDescriptorHandle dirfd, string path, int flags, uint mask, byte* buffer);
+
+    internal const int StatxSize = 256;
+    internal const int StatxInoOffset = 32;
+
     internal const int SIGKILL = 9;
 
     /// <summary>A descriptor that names one process for good: signals through it never reach a later holder of its pid.</summary>

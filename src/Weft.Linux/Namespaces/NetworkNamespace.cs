@@ -29,6 +29,9 @@ public sealed class NetworkNamespace : IDisposable
         return true;
     });
 
+    /// <summary>Run directories already made shared mounts by this process (<see cref="MakeSharedMount"/>).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> SharedDirectories = new(StringComparer.Ordinal);
+
     /// <summary>Where iproute2 keeps named namespaces.</summary>
     public const string DefaultRunDirectory = "/run/netns";
 
@@ -230,7 +233,20 @@ public sealed class NetworkNamespace : IDisposable
     /// The kernel's name for this namespace, "net:[4026532459]", the same as /proc/PID/ns/net links to for every
     /// process inside it: how to tell which processes live here, or whether two handles are the same namespace.
     /// </summary>
-    public string Identity => Run(() => new FileInfo("/proc/thread-self/ns/net").LinkTarget ?? "");
+    /// <remarks>Read from the open descriptor's inode (statx), so no thread has to enter the namespace for it.</remarks>
+    public unsafe string Identity
+    {
+        get
+        {
+            var buffer = stackalloc byte[Libc.StatxSize];
+            if (Libc.Statx(Handle, "", Libc.AT_EMPTY_PATH, Libc.STATX_INO, buffer) != 0)
+            {
+                throw KernelException.FromLastError("statx netns", Name);
+            }
+            var inode = *(ulong*)(buffer + Libc.StatxInoOffset);
+            return $"net:[{inode.ToString(System.Globalization.CultureInfo.InvariantCulture)}]";
+        }
+    }
 
     /// <summary>Opens a netlink handle whose socket lives in this namespace, whichever thread later uses it.</summary>
     public NetlinkHandle OpenNetlink() => Run(NetlinkHandle.Open);
@@ -311,6 +327,11 @@ public sealed class NetworkNamespace : IDisposable
     /// </summary>
     private static void MakeSharedMount(string directory)
     {
+        // Once per directory and process: with MS_REC the kernel walks every namespace mounted below, on every create.
+        if (SharedDirectories.ContainsKey(directory))
+        {
+            return;
+        }
         var madeMountPoint = false;
         while (Libc.Mount("", directory, "none", Libc.MS_SHARED | Libc.MS_REC, 0) != 0)
         {
@@ -327,5 +348,6 @@ public sealed class NetworkNamespace : IDisposable
 
             madeMountPoint = true;
         }
+        SharedDirectories[directory] = true;
     }
 }

@@ -15,6 +15,7 @@ internal sealed class SqliteDatabase : IDisposable
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly SqliteConnection _writer;
     private readonly SqliteStatements _writerStatements;
+    private readonly System.Collections.Concurrent.ConcurrentBag<SqliteStatements> _readers = [];
 
     private SqliteDatabase(string location, string connectionString, int busyTimeoutMs)
     {
@@ -107,18 +108,34 @@ internal sealed class SqliteDatabase : IDisposable
         return result;
     }
 
-    /// <summary>Runs <paramref name="work"/> on a pooled connection inside one read transaction (one snapshot).</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> inside one read transaction (one snapshot) on a reader session: a connection with its
+    /// prepared statements, kept for the next read. Preparing statements and setting pragmas on every read cost more
+    /// than most reads themselves. A session whose read failed is dropped, not reused.
+    /// </summary>
     public T Read<T>(Func<SqliteStatements, T> work)
     {
+        if (!_readers.TryTake(out var statements))
+        {
+            try
+            {
+                statements = new SqliteStatements(OpenConnection(), ownsConnection: true);
+            }
+            catch (SqliteException e)
+            {
+                throw Translate(e);
+            }
+        }
         try
         {
-            using var connection = OpenConnection();
-            using var statements = new SqliteStatements(connection);
-            return Read(statements, work);
+            var result = Read(statements, work);
+            _readers.Add(statements);
+            return result;
         }
-        catch (SqliteException e)
+        catch
         {
-            throw Translate(e);
+            statements.Dispose();
+            throw;
         }
     }
 
@@ -149,6 +166,10 @@ internal sealed class SqliteDatabase : IDisposable
 
     public void Dispose()
     {
+        while (_readers.TryTake(out var reader))
+        {
+            reader.Dispose();
+        }
         _writerStatements.Dispose();
         _writer.Dispose();
         _writeGate.Dispose();

@@ -8,7 +8,8 @@ namespace Weft.Store.Sqlite;
 /// transaction, and a connection that goes back to the pool, or is disposed after a failure, has it rolled back
 /// instead of carrying it into its next use ("cannot start a transaction within a transaction").
 /// </summary>
-internal sealed class SqliteStatements(SqliteConnection connection) : IDisposable
+/// <param name="ownsConnection">Whether disposing these statements also closes the connection (a reader session).</param>
+internal sealed class SqliteStatements(SqliteConnection connection, bool ownsConnection = false) : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private SqliteTransaction? _transaction;
@@ -65,5 +66,7 @@ internal sealed class SqliteStatements(SqliteConnection connection) : IDisposabl
     {
         foreach (var command in _commands.Values) command.Dispose();
         _commands.Clear();
+        _transaction?.Dispose();
+        if (ownsConnection) connection.Dispose();
     }
 }

@@ -32,6 +32,12 @@ internal sealed class AgentCommand : WeftCommand
 
     private readonly Option<double> _grace = new("--grace-period") { Description = "Hours a dead host's addresses stay reserved for it", DefaultValueFactory = _ => 24 };
 
+    private readonly Option<int> _linger = new("--network-linger")
+    {
+        Description = "Seconds an overlay or bridge network stays built on this host after its last sandbox here left, ready for the next",
+        DefaultValueFactory = _ => (int)new AgentOptions { StoreUrl = "" }.NetworkLinger.TotalSeconds,
+    };
+
     private readonly Option<string[]> _dnsUpstream = new("--dns-upstream")
     {
         Description = "Resolver for names that are not Weft's, IP or IP:PORT (repeatable); default: the nameservers of /etc/resolv.conf",
@@ -54,8 +60,16 @@ internal sealed class AgentCommand : WeftCommand
         Add(_runDir);
         Add(_ttl);
         Add(_grace);
+        Add(_linger);
         Add(_dnsUpstream);
         Add(_dnsClientRate);
+        _linger.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 0)
+            {
+                result.AddError("--network-linger must be 0 (remove at once) or more");
+            }
+        });
         _dnsClientRate.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int>() < 0)
@@ -88,6 +102,7 @@ internal sealed class AgentCommand : WeftCommand
             RunDirectory = parseResult.GetRequiredValue(_runDir),
             HostTtl = TimeSpan.FromSeconds(parseResult.GetValue(_ttl)),
             GracePeriod = TimeSpan.FromHours(parseResult.GetValue(_grace)),
+            NetworkLinger = TimeSpan.FromSeconds(parseResult.GetValue(_linger)),
             DnsUpstreams = parseResult.GetValue(_dnsUpstream) ?? [],
             DnsClientRate = parseResult.GetValue(_dnsClientRate),
         }, cancellationToken);
