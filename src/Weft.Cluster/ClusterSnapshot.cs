@@ -65,7 +65,11 @@ public sealed record ClusterSnapshot
         return s;
     }
 
-    /// <summary>The snapshot after one watch event.</summary>
+    /// <summary>
+    /// The snapshot after one watch event. <see cref="Revision"/> claims a revision only once its last change is applied
+    /// (<see cref="WatchEvent.EndsRevision"/>): until then the snapshot holds part of that transaction, and claims only
+    /// the revision before it, so whoever waits for the transaction's revision never gets half of it.
+    /// </summary>
     public ClusterSnapshot Apply(WatchEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
@@ -75,7 +79,7 @@ public sealed record ClusterSnapshot
             WatchEventKind.Delete => Without(e.Key),
             _ => this,
         };
-        return e.IsChange ? next with { Revision = e.Revision } : next;
+        return e.IsChange ? next with { Revision = Math.Max(Revision, e.EndsRevision ? e.Revision : e.Revision - 1) } : next;
     }
 
     /// <summary>The snapshot with a host's live record (its lease alive); for building snapshots in tests and views.</summary>

@@ -42,4 +42,10 @@ public sealed record WatchEvent(
 
     /// <summary>True for Put and Delete, the events that describe data.</summary>
     public bool IsChange => Kind is WatchEventKind.Put or WatchEventKind.Delete;
+
+    /// <summary>
+    /// True on the last change of its revision: every change of one transaction shares a revision, and only after this
+    /// one has a follower seen the whole transaction. A view that claimed the revision earlier would show half of it.
+    /// </summary>
+    public bool EndsRevision { get; init; }
 }

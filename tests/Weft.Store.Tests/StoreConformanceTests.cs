@@ -157,6 +157,14 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         // A transaction whose branch changes nothing does not move the revision.
         var idle = await Store.TxnAsync(Txn.If(Compare.Absent(key)).Then(TxnOp.Put(key, B("never"))));
         Assert.Equal(both.Revision, idle.Revision);
+
+        // CreatedAt holds through later puts and fails once the key was deleted and made again.
+        Assert.True((await Store.TxnAsync(Txn.If(Compare.CreatedAt(key, kv.CreateRevision)).Then(TxnOp.Put(P + "seen", B("1"))))).Succeeded);
+        await Store.DeleteAsync(key);
+        await Store.PutAsync(key, B("reborn"));
+        Assert.False((await Store.TxnAsync(Txn.If(Compare.CreatedAt(key, kv.CreateRevision)).Then(TxnOp.Put(P + "seen", B("2"))))).Succeeded);
+        Assert.False((await Store.TxnAsync(Txn.If(Compare.CreatedAt(P + "absent", kv.CreateRevision)).Then(TxnOp.Put(P + "seen", B("3"))))).Succeeded);
+        Assert.Equal("1", S((await Store.GetAsync(P + "seen"))!.Value));
     }
 
     [Fact]
@@ -220,6 +228,8 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         var events = await watch.WaitForChangesAsync(expected.Count);
         Assert.Equal(expected, events.Where(e => e.IsChange).Select(e => $"{e.Kind} {e.Key[P.Length..]}={S(e.Value)}@{e.Revision}"));
         Assert.DoesNotContain(events, e => e.Kind is WatchEventKind.Compacted or WatchEventKind.Unavailable);
+        // Only the last change of a revision ends it: a follower claiming the pair's revision after w/a would show half of it.
+        Assert.Equal(expected.Select(x => !x.StartsWith("Put w/a=", StringComparison.Ordinal)), events.Where(e => e.IsChange).Select(e => e.EndsRevision));
     }
 
     [Fact]

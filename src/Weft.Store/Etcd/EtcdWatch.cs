@@ -77,14 +77,17 @@ internal sealed class EtcdWatch(EtcdConnector connector, string prefix, long fro
         // etcd sends all events of one revision in one response, so skipping below _next drops only what was
         // already delivered before a reconnect.
         var floor = _next;
-        foreach (var e in events)
+        var delivered = events.Where(e => e.Kv is { } kv && kv.ModRevision >= floor).ToList();
+        for (var i = 0; i < delivered.Count; i++)
         {
-            if (e.Kv is not { } kv || kv.ModRevision < floor) continue;
+            var kv = delivered[i].Kv!;
             var key = KeyRange.Decode(kv.Key);
-            var item = e.Type == "DELETE"
+            var item = delivered[i].Type == "DELETE"
                 ? WatchEvent.Delete(key, kv.ModRevision)
                 : WatchEvent.Put(key, kv.Value ?? [], kv.ModRevision, kv.CreateRevision, kv.Version, kv.Lease);
-            await output.WriteAsync(item, cancellationToken);
+            // A response holds whole revisions, so the last change of each in it ends that revision.
+            var ends = i == delivered.Count - 1 || delivered[i + 1].Kv!.ModRevision != kv.ModRevision;
+            await output.WriteAsync(item with { EndsRevision = ends }, cancellationToken);
             _next = Math.Max(_next, kv.ModRevision + 1);
         }
     }

@@ -67,10 +67,19 @@ internal sealed class SqliteWatch(SqliteDatabase database, SqliteChangeFeed feed
         while (reader.Read())
         {
             var revision = reader.GetInt64(0);
+            if (events.Count > 0 && events[^1].Revision != revision)
+            {
+                events[^1] = events[^1] with { EndsRevision = true };
+            }
             var key = KeyRange.Decode((byte[])reader[2]);
             events.Add(reader.GetInt32(1) == SqliteWriteTxn.KindDelete
                 ? WatchEvent.Delete(key, revision)
                 : WatchEvent.Put(key, (byte[])reader[3], revision, reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6)));
+        }
+        // A batch holds whole revisions, so its last change ends one.
+        if (events.Count > 0)
+        {
+            events[^1] = events[^1] with { EndsRevision = true };
         }
         return new Batch(compact, upper, events);
     }
