@@ -7,21 +7,24 @@ namespace Weft.Api;
 /// <summary>One address block of a network, as asked for or as configured.</summary>
 public sealed record SubnetSpec(string? Subnet, string? Gateway = null, string? IpRange = null);
 
+// Request fields a client may leave out have setters, not init: System.Text.Json's source generator gives a missing
+// init-only property its type's default (null), not the declared one, so an omitted list would arrive as null.
+
 /// <summary>POST /v1/networks.</summary>
 public sealed record CreateNetworkRequest
 {
     public required string Name { get; init; }
     /// <summary>overlay (default), bridge, host or null.</summary>
-    public string Driver { get; init; } = "overlay";
+    public string Driver { get; set; } = "overlay";
     /// <summary>Empty means one automatic IPv4 subnet from the default pools.</summary>
-    public IReadOnlyList<SubnetSpec> Subnets { get; init; } = [];
+    public IReadOnlyList<SubnetSpec> Subnets { get; set; } = [];
     /// <summary>Overlay only; null picks the lowest free VNI from 256.</summary>
-    public int? Vni { get; init; }
+    public int? Vni { get; set; }
     /// <summary>Null: underlay MTU − 50 for overlays, 1500 for bridges.</summary>
-    public int? Mtu { get; init; }
-    public bool Internal { get; init; }
-    public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
-    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    public int? Mtu { get; set; }
+    public bool Internal { get; set; }
+    public IReadOnlyDictionary<string, string> Options { get; set; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Labels { get; set; } = new Dictionary<string, string>();
 }
 
 /// <summary>A network as listed by GET /v1/networks.</summary>
@@ -68,13 +71,13 @@ public sealed record SandboxNetworkSpec(string Network, string? Ip = null, IRead
 public sealed record CreateSandboxRequest
 {
     public required string Name { get; init; }
-    public string? Hostname { get; init; }
-    public IReadOnlyList<SandboxNetworkSpec> Networks { get; init; } = [];
+    public string? Hostname { get; set; }
+    public IReadOnlyList<SandboxNetworkSpec> Networks { get; set; } = [];
     /// <summary>"name:ip" entries for the sandbox's /etc/hosts (Docker's --add-host).</summary>
-    public IReadOnlyList<string> ExtraHosts { get; init; } = [];
+    public IReadOnlyList<string> ExtraHosts { get; set; } = [];
     /// <summary>The process the agent starts in the sandbox. Empty: no process (the CLI runs one in the foreground).</summary>
-    public IReadOnlyList<string> Command { get; init; } = [];
-    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyList<string> Command { get; set; } = [];
+    public IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
 }
 
 /// <summary>A sandbox's place in the kernel, so a client can enter it (`weft exec`).</summary>
