@@ -14,8 +14,19 @@ public sealed class ConcurrencyTests_Sqlite() : ConcurrencyTests(new SqliteBacke
 /// DESIGN: "no duplicates under any concurrency". Every concurrent caller is a separate store client (its own
 /// connections, its own SQLite writer), as separate agents would be, and all of them start together.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "xUnit1026:Theory methods should use all of their parameters", Justification = "The round only repeats the race.")]
 public abstract class ConcurrencyTests(IStoreBackend backend) : ClusterTestBase(backend)
 {
+    /// <summary>
+    /// Each race runs once in a normal run; scripts/test.sh runs them again WEFT_STRESS_ROUNDS times (20) with every core
+    /// kept busy, since a race that goes wrong one time in twenty under load is a bug, not a flake.
+    /// </summary>
+    public static TheoryData<int> Rounds()
+    {
+        var rounds = int.TryParse(Environment.GetEnvironmentVariable("WEFT_STRESS_ROUNDS"), out var n) && n > 0 ? n : 1;
+        return [.. Enumerable.Range(1, rounds)];
+    }
+
     private static async Task<List<(T? Value, WeftValidationException? Error)>> RaceAsync<T>(IClusterStore[] clients, Func<IClusterStore, int, Task<T>> call)
         where T : class
     {
@@ -29,8 +40,9 @@ public abstract class ConcurrencyTests(IStoreBackend backend) : ClusterTestBase(
         return [.. await Task.WhenAll(tasks)];
     }
 
-    [Fact]
-    public async Task Of_16_concurrent_networks_with_overlapping_subnets_exactly_one_is_created()
+    [Theory]
+    [MemberData(nameof(Rounds))]
+    public async Task Of_16_concurrent_networks_with_overlapping_subnets_exactly_one_is_created(int repetition)
     {
         var clients = await OpenClientsAsync(16);
 
@@ -45,8 +57,9 @@ public abstract class ConcurrencyTests(IStoreBackend backend) : ClusterTestBase(
         Assert.Equal([ClusterKeys.Address(winner.Id, Ip("10.40.0.1"))], await KeysAsync(ClusterKeys.Ipam));
     }
 
-    [Fact]
-    public async Task Of_16_concurrent_networks_with_one_name_exactly_one_is_created()
+    [Theory]
+    [MemberData(nameof(Rounds))]
+    public async Task Of_16_concurrent_networks_with_one_name_exactly_one_is_created(int repetition)
     {
         var clients = await OpenClientsAsync(16);
 
@@ -62,8 +75,9 @@ public abstract class ConcurrencyTests(IStoreBackend backend) : ClusterTestBase(
         Assert.Single(await KeysAsync(ClusterKeys.Ipam));
     }
 
-    [Fact]
-    public async Task Sixteen_concurrent_distinct_networks_are_all_created_with_distinct_VNIs()
+    [Theory]
+    [MemberData(nameof(Rounds))]
+    public async Task Sixteen_concurrent_distinct_networks_are_all_created_with_distinct_VNIs(int repetition)
     {
         var clients = await OpenClientsAsync(16);
 
@@ -74,8 +88,9 @@ public abstract class ConcurrencyTests(IStoreBackend backend) : ClusterTestBase(
         Assert.Equal(16, (await KeysAsync(ClusterKeys.Vnis)).Count);
     }
 
-    [Fact]
-    public async Task Of_64_concurrent_endpoints_on_a_26_exactly_61_get_distinct_addresses_and_the_rest_pool_exhausted()
+    [Theory]
+    [MemberData(nameof(Rounds))]
+    public async Task Of_64_concurrent_endpoints_on_a_26_exactly_61_get_distinct_addresses_and_the_rest_pool_exhausted(int repetition)
     {
         var network = await Networks.CreateAsync(Overlay("small", "10.70.0.0/26"));
         var clients = await OpenClientsAsync(64);
@@ -111,8 +126,9 @@ public abstract class ConcurrencyTests(IStoreBackend backend) : ClusterTestBase(
         }
     }
 
-    [Fact]
-    public async Task A_network_removed_while_endpoints_join_never_leaves_an_endpoint_without_its_network()
+    [Theory]
+    [MemberData(nameof(Rounds))]
+    public async Task A_network_removed_while_endpoints_join_never_leaves_an_endpoint_without_its_network(int repetition)
     {
         var clients = await OpenClientsAsync(9);
         for (var round = 0; round < 5; round++)
