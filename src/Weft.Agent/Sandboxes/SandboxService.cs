@@ -61,11 +61,8 @@ public sealed class SandboxService(
         var intent = intents.Begin(IntentKind.CreateSandbox, record.Name, record.Id,
             [.. specs.Select((s, i) => new IntentEndpoint(networkRecords[i].Id, s.NetworkName, s.Id))], ownNamespace);
         CrashPoints.Reached("run.intent");
-        var reserved = false;
-        try
+        return await CreateUnderAsync(intent, () => lifecycle.ReserveAsync(specs, sandboxes.Claim(record), ct), async (reservation, snapshot) =>
         {
-            var (reservation, snapshot) = await lifecycle.ReserveAsync(specs, sandboxes.Claim(record), ct);
-            reserved = true;
             CrashPoints.Reached("run.reserved");
             using (var held = await lifecycle.LockKernelAsync(ct))
             {
@@ -92,20 +89,9 @@ public sealed class SandboxService(
                 await sandboxes.UpdateAsync(record, ct);
                 CrashPoints.Reached("run.recorded");
             }
-            intents.End(intent);
             log.LogInformation("sandbox {Name} created with {Count} endpoint(s)", record.Name, reservation.Endpoints.Count);
             return record;
-        }
-        catch when (!reserved)
-        {
-            intents.End(intent); // nothing was written: the name was taken, the store is down, …
-            throw;
-        }
-        catch
-        {
-            await UndoAsync(intent);
-            throw;
-        }
+        });
     }
 
     public async Task<SandboxRecord> ConnectAsync(string networkName, ConnectRequest request, CancellationToken ct)
@@ -118,11 +104,8 @@ public sealed class SandboxService(
         var spec = SpecFor(record, new SandboxNetworkSpec(networkName, request.Ip, request.Aliases), InterfaceOrder.Next(current));
         var created = await sandboxes.CreateRevisionAsync(record.Name, record.Id, ct) ?? throw WeftErrors.SandboxNotFound(record.Name);
         var intent = intents.Begin(IntentKind.Connect, record.Name, record.Id, [new IntentEndpoint(network.Id, network.Name, spec.Id)], null);
-        var reserved = false;
-        try
+        return await CreateUnderAsync(intent, () => lifecycle.ReserveAsync([spec], sandboxes.Exists(record, created), ct), async (reservation, snapshot) =>
         {
-            var (reservation, snapshot) = await lifecycle.ReserveAsync([spec], sandboxes.Exists(record, created), ct);
-            reserved = true;
             CrashPoints.Reached("connect.reserved");
             using (var held = await lifecycle.LockKernelAsync(ct))
             {
@@ -130,19 +113,8 @@ public sealed class SandboxService(
                 CrashPoints.Reached("connect.joined");
             }
             WriteFiles(record, [.. snapshot.EndpointsOfSandbox(record.Id)], snapshot);
-            intents.End(intent);
             return record;
-        }
-        catch when (!reserved)
-        {
-            intents.End(intent);
-            throw;
-        }
-        catch
-        {
-            await UndoAsync(intent);
-            throw;
-        }
+        });
     }
 
     public async Task<SandboxRecord> DisconnectAsync(string networkName, ConnectRequest request, CancellationToken ct)
@@ -207,6 +179,42 @@ public sealed class SandboxService(
             }
         }
         return intents.Stale.Count;
+    }
+
+    /// <summary>
+    /// Runs a creation under its intent. A reservation the store refused wrote nothing, so the intent just ends; any other
+    /// failure, including a store that failed in a way that leaves unknown whether the transaction went through, is
+    /// undone by the intent's ids (or settled later, once the store answers).
+    /// </summary>
+    private async Task<T> CreateUnderAsync<T>(Intent intent, Func<Task<(Reservation Reservation, ClusterSnapshot Snapshot)>> reserve,
+        Func<Reservation, ClusterSnapshot, Task<T>> build)
+    {
+        (Reservation Reservation, ClusterSnapshot Snapshot) reserved;
+        try
+        {
+            reserved = await reserve();
+        }
+        catch (WeftValidationException)
+        {
+            intents.End(intent); // the name was taken, the address is in use, …: the store wrote nothing
+            throw;
+        }
+        catch
+        {
+            await UndoAsync(intent);
+            throw;
+        }
+        try
+        {
+            var result = await build(reserved.Reservation, reserved.Snapshot);
+            intents.End(intent);
+            return result;
+        }
+        catch
+        {
+            await UndoAsync(intent);
+            throw;
+        }
     }
 
     /// <summary>Finishes a removal: the store first (so a store that is down changes nothing), then processes, kernel and files.</summary>
