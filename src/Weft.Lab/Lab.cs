@@ -31,7 +31,7 @@ public static class Lab
         }
 
         var directory = Path.Combine(options.BaseDirectory, options.Name);
-        var topology = new LabTopology(options, directory);
+        var topology = new LabUnderlay(options.UnderlayLayout);
         var hosts = new List<LabHost>();
         var state = new LabState
         {

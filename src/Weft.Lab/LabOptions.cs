@@ -48,6 +48,9 @@ public sealed record LabOptions
     /// <summary>Where lab state, logs and agent directories live.</summary>
     public string BaseDirectory { get; init; } = DefaultBaseDirectory;
 
+    /// <summary>The lab's underlay: its namespaces are NAME-underlay (routed: NAME-underlay-a, -b and NAME-router).</summary>
+    public UnderlayLayout UnderlayLayout => new() { NamePrefix = Name + "-", Hosts = Hosts, Subnet = Underlay, Routed = Routed, Mtu = Mtu };
+
     /// <summary>The name of host <paramref name="i"/> (1-based): host1… in the default lab, NAMEh1… in others.</summary>
     public string HostName(int i) => Name == DefaultName ? $"host{i}" : $"{Name}h{i}";
 }

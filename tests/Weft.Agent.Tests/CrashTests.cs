@@ -40,6 +40,7 @@ public sealed class CrashLab : IAsyncLifetime
 /// crash points), and at a sweep of moments during `run`. After the restart every sandbox must be whole and working, or
 /// gone with nothing left, and the store and the kernel of both hosts must agree.
 /// </summary>
+[RequiresRoot]
 public sealed class CrashTests(CrashLab fixture) : IClassFixture<CrashLab>
 {
     private LabFixture Lab => fixture.Lab;

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using Weft.Api;
 using Weft.Lab;
-using Weft.Linux.Links;
 using Weft.Linux.Namespaces;
 using Weft.Testing;
 
@@ -14,6 +13,7 @@ namespace Weft.Agent.Tests;
 /// sandboxes of a three-host lab, so the resolv.conf the sandbox sees is the one Weft wrote. The lab's agents
 /// forward other names to a test upstream (dnsmasq) in a namespace of its own on the lab's underlay.
 /// </summary>
+[RequiresRoot]
 public sealed class DnsEndToEndTests : IAsyncLifetime
 {
     private const string UpstreamAddress = "198.18.0.200";
@@ -25,7 +25,7 @@ public sealed class DnsEndToEndTests : IAsyncLifetime
         _lab = await LabFixture.UpAsync(3, hostTtl: TimeSpan.FromSeconds(3), agentArguments: ["--dns-upstream", UpstreamAddress]);
         try
         {
-            _upstream = TestUpstream.Attach(_lab.State, UpstreamAddress);
+            _upstream = TestUpstream.Attach(_lab, UpstreamAddress);
         }
         catch
         {
@@ -170,36 +170,27 @@ public sealed class DnsEndToEndTests : IAsyncLifetime
     /// </summary>
     private sealed class TestUpstream : IDisposable
     {
+        private readonly TestNamespaces _namespaces;
         private readonly NetworkNamespace _ns;
         private readonly IPAddress _address;
         private Process? _dnsmasq;
         private Socket? _silent;
 
-        private TestUpstream(NetworkNamespace ns, IPAddress address)
+        private TestUpstream(TestNamespaces namespaces, NetworkNamespace ns, IPAddress address)
         {
+            _namespaces = namespaces;
             _ns = ns;
             _address = address;
         }
 
-        public static TestUpstream Attach(LabState lab, string address)
+        /// <summary>A namespace of its own, cabled to the lab's underlay switch the way the lab cables its hosts.</summary>
+        public static TestUpstream Attach(LabFixture lab, string address)
         {
-            var ns = NetworkNamespace.Create($"{lab.Name}-upstream");
-            var upstream = new TestUpstream(ns, IPAddress.Parse(address));
+            var namespaces = new TestNamespaces();
+            var upstream = new TestUpstream(namespaces, namespaces.Create("upstream"), IPAddress.Parse(address));
             try
             {
-                using (var sw = NetworkNamespace.Open(lab.InfrastructureNamespaces[0]))
-                using (var nl = sw.OpenNetlink())
-                {
-                    nl.AddLink(new Veth { Name = "upstream", PeerName = "eth0", PeerNamespace = ns });
-                    nl.SetLinkMaster("upstream", "br0");
-                    nl.SetLinkUp("upstream");
-                }
-                using (var nl = ns.OpenNetlink())
-                {
-                    nl.SetLinkUp("lo");
-                    nl.AddAddress("eth0", upstream._address, 24);
-                    nl.SetLinkUp("eth0");
-                }
+                lab.Underlay.Attach(upstream._ns, "upstream", upstream._address);
                 var psi = new ProcessStartInfo("dnsmasq") { UseShellExecute = false };
                 foreach (var arg in new[]
                 {
@@ -210,7 +201,7 @@ public sealed class DnsEndToEndTests : IAsyncLifetime
                 {
                     psi.ArgumentList.Add(arg);
                 }
-                upstream._dnsmasq = ns.StartProcess(psi);
+                upstream._dnsmasq = upstream._ns.StartProcess(psi);
                 return upstream;
             }
             catch
@@ -249,12 +240,7 @@ public sealed class DnsEndToEndTests : IAsyncLifetime
         {
             StopDnsmasq();
             _silent?.Dispose();
-            var name = _ns.Name;
-            _ns.Dispose();
-            if (NetworkNamespace.Exists(name))
-            {
-                NetworkNamespace.Delete(name);
-            }
+            _namespaces.Dispose();
         }
     }
 }

@@ -11,6 +11,7 @@ namespace Weft.Agent.Tests;
 /// `weft` CLI inside a lab host (run, exec, rm), and what the sandbox sees is checked from inside it. A lab host is
 /// a namespace, so "the host's namespace" here is that lab host's, never the machine's.
 /// </summary>
+[RequiresRoot]
 public sealed class HostNetworkEndToEndTests : IAsyncLifetime
 {
     private LabFixture _lab = null!;

@@ -263,6 +263,8 @@ public abstract class OverlayEndToEndTests(LabStore store) : IAsyncLifetime
     }
 }
 
+[RequiresRoot]
 public sealed class OverlayOnEmbeddedStoreTests() : OverlayEndToEndTests(LabStore.Embedded);
 
+[RequiresRoot]
 public sealed class OverlayOnEtcdTests() : OverlayEndToEndTests(LabStore.Etcd);

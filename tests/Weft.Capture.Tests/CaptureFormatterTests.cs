@@ -1,8 +1,8 @@
 using Weft.Api;
 using Weft.Cli.Commands.Capture;
 using Weft.Wire;
-using Weft.Wire.Tests;
 using Weft.Core.Addressing;
+using Weft.Testing;
 
 namespace Weft.Capture.Tests;
 

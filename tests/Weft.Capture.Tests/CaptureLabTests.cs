@@ -17,6 +17,7 @@ namespace Weft.Capture.Tests;
 /// `weft capture` on a two-host lab: what it prints and writes must match what tshark makes of the same frames,
 /// and a VXLAN frame Weft builds by hand must be taken in by the kernel's own VXLAN device and answered.
 /// </summary>
+[RequiresRoot]
 public sealed class CaptureLabTests : IAsyncLifetime
 {
     private const string Network = "test-net";
@@ -161,7 +162,7 @@ public sealed class CaptureLabTests : IAsyncLifetime
 
         // From shell (host1) to shell2 (host2), as host1's VXLAN device would send it, but built and sent by Weft.
         const ushort id = 0xbeef, seq = 7;
-        var inner = Weft.Wire.Tests.Frames.IcmpEcho(V4(Ip(_shell)), V4(Ip(_shell2)), id, seq, payload: 32,
+        var inner = Frames.IcmpEcho(V4(Ip(_shell)), V4(Ip(_shell2)), id, seq, payload: 32,
             srcMac: MacAddress.Parse(_shell.Endpoints[0].Mac), dstMac: MacAddress.Parse(_shell2.Endpoints[0].Mac));
         var tunnel = new VxlanTunnel(mac1, mac2, V4(h1.Address), V4(h2.Address), _net.Vni!.Value);
         var frame = new byte[inner.Length + VxlanHeader.OverheadV4];

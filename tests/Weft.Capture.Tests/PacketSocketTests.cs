@@ -2,23 +2,31 @@ using Weft.Linux;
 using Weft.Linux.Interop;
 using Weft.Linux.Packets;
 using Weft.Wire;
-using Weft.Wire.Tests;
+using Weft.Testing;
 
 namespace Weft.Capture.Tests;
 
-/// <summary>The packet socket against a real kernel: frames sent raw into one end of a veth pair, read at the other.</summary>
+/// <summary>
+/// The packet socket against a real kernel: frames sent raw out of one host's eth0 on the lab's underlay, read at another
+/// host's eth0 across the switch, as `weft capture` reads a lab host's underlay.
+/// </summary>
+[RequiresRoot]
 public sealed class PacketSocketTests : IDisposable
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
-    private readonly VethPair _pair = VethPair.Create();
+    private readonly TestUnderlay _underlay = TestUnderlay.Create(hosts: 2);
 
-    public void Dispose() => _pair.Dispose();
+    public void Dispose() => _underlay.Dispose();
+
+    private UnderlayHost Sender => _underlay.Host(1);
+
+    private UnderlayHost Receiver => _underlay.Host(2);
 
     [Fact]
     public void The_kernel_filter_passes_only_vxlan_and_counts_what_it_passed()
     {
-        using var sender = PacketSocket.Open(_pair.Left, VethPair.LeftInterface);
-        using var receiver = PacketSocket.Open(_pair.Right, VethPair.RightInterface, SocketFilter.Ipv4UdpDestinationPort(VxlanHeader.DefaultPort));
+        using var sender = PacketSocket.Open(Sender.Namespace, UnderlayHost.Interface);
+        using var receiver = PacketSocket.Open(Receiver.Namespace, UnderlayHost.Interface, SocketFilter.Ipv4UdpDestinationPort(VxlanHeader.DefaultPort));
         var first = Frames.Encapsulated(Frames.IcmpEcho(Frames.ShellIp, Frames.Shell2Ip, 7, 1), vni: 300);
         var second = Frames.Encapsulated(Frames.Udp(Frames.ShellIp, Frames.Shell2Ip, 40000, 5201, 100), vni: 301);
         sender.Send(Frames.Udp(Frames.ShellIp, Frames.Shell2Ip, 40000, 53, 30));
@@ -40,8 +48,8 @@ public sealed class PacketSocketTests : IDisposable
     [Fact]
     public void A_short_buffer_gets_the_start_of_the_frame_and_its_real_length()
     {
-        using var sender = PacketSocket.Open(_pair.Left, VethPair.LeftInterface);
-        using var receiver = PacketSocket.Open(_pair.Right, VethPair.RightInterface);
+        using var sender = PacketSocket.Open(Sender.Namespace, UnderlayHost.Interface);
+        using var receiver = PacketSocket.Open(Receiver.Namespace, UnderlayHost.Interface);
         var frame = Frames.Encapsulated(Frames.IcmpEcho(Frames.ShellIp, Frames.Shell2Ip, 7, 1, payload: 1000));
         sender.Send(frame);
         var buffer = new byte[64];
@@ -58,9 +66,9 @@ public sealed class PacketSocketTests : IDisposable
     [Fact]
     public void A_full_receive_buffer_shows_up_as_kernel_drops()
     {
-        using var sender = PacketSocket.Open(_pair.Left, VethPair.LeftInterface);
+        using var sender = PacketSocket.Open(Sender.Namespace, UnderlayHost.Interface);
         // The kernel rounds a tiny buffer up to its minimum, which holds a handful of frames.
-        using var receiver = PacketSocket.Open(_pair.Right, VethPair.RightInterface, SocketFilter.Ipv4UdpDestinationPort(VxlanHeader.DefaultPort), receiveBufferBytes: 1);
+        using var receiver = PacketSocket.Open(Receiver.Namespace, UnderlayHost.Interface, SocketFilter.Ipv4UdpDestinationPort(VxlanHeader.DefaultPort), receiveBufferBytes: 1);
         var frame = Frames.Encapsulated(Frames.Udp(Frames.ShellIp, Frames.Shell2Ip, 40000, 5201, 1000));
         for (var i = 0; i < 200; i++)
         {
@@ -83,7 +91,7 @@ public sealed class PacketSocketTests : IDisposable
     [Fact]
     public void A_missing_interface_is_named_in_the_error()
     {
-        var e = Assert.Throws<KernelException>(() => PacketSocket.Open(_pair.Right, "nosuch0"));
+        var e = Assert.Throws<KernelException>(() => PacketSocket.Open(Receiver.Namespace, "nosuch0"));
         Assert.Equal(Errno.ENODEV, e.Errno);
         Assert.Equal("nosuch0", e.ObjectName);
         Assert.Contains("nosuch0", e.Message, StringComparison.Ordinal);

@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using Weft.Linux.Packets;
 using Weft.Wire;
-using Weft.Wire.Tests;
 using Weft.Core.Addressing;
+using Weft.Testing;
 
 namespace Weft.Capture.Tests;
 

@@ -2,25 +2,32 @@ using Weft.Api;
 using Weft.Cli.Execution;
 using Weft.Cli.Tests.Support;
 using Weft.Linux;
+using Weft.Linux.Namespaces;
+using Weft.Testing;
 
 namespace Weft.Cli.Tests;
 
 /// <summary>The real runner, in this process, against a real namespace. Needs root (setns), as `weft exec` does.</summary>
+[RequiresRoot]
 public sealed class NamespaceProcessRunnerTests : IDisposable
 {
-    private readonly IsolatedNetworkNamespace _namespace = new();
+    private readonly TestNamespaces _namespaces = new();
+    private readonly NetworkNamespace _namespace;
     private readonly TempDirectory _files = SandboxFilesFor();
+
+    /// <summary>A throw-away namespace stands in for the sandbox's.</summary>
+    public NamespaceProcessRunnerTests() => _namespace = _namespaces.Create("sandbox");
 
     [Fact]
     public async Task The_command_runs_inside_the_sandbox_network_namespace_and_its_exit_code_comes_back()
     {
         // The shell compares its own namespace with the sandbox's and answers through its exit code.
-        var script = $"[ \"$(readlink /proc/self/ns/net)\" = '{_namespace.Id}' ] && exit 42 || exit 3";
+        var script = $"[ \"$(readlink /proc/self/ns/net)\" = '{_namespace.Identity}' ] && exit 42 || exit 3";
 
         var exitCode = await new NamespaceProcessRunner().RunAsync(Sandbox(), ["sh", "-c", script], new Dictionary<string, string>(), CancellationToken.None);
 
         Assert.Equal(42, exitCode);
-        Assert.NotEqual(_namespace.Id, IsolatedNetworkNamespace.IdOf("/proc/self/ns/net"));
+        Assert.NotEqual(_namespace.Identity, new FileInfo("/proc/self/ns/net").LinkTarget);
     }
 
     [Fact]
@@ -80,7 +87,7 @@ public sealed class NamespaceProcessRunnerTests : IDisposable
 
     public void Dispose()
     {
-        _namespace.Dispose();
+        _namespaces.Dispose();
         _files.Dispose();
     }
 

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Weft.Api;
 using Weft.Cli.Tests.Support;
+using Weft.Linux.Namespaces;
+using Weft.Testing;
 
 namespace Weft.Cli.Tests;
 
@@ -8,11 +10,16 @@ namespace Weft.Cli.Tests;
 /// The built `weft` executable as a separate process: a fresh runtime whose first child is started from a
 /// namespace thread, real stdio inherited by the command, and the exit code of the whole chain. Needs root.
 /// </summary>
+[RequiresRoot]
 public sealed class WeftProcessTests : IAsyncLifetime
 {
-    private readonly IsolatedNetworkNamespace _namespace = new();
+    private readonly TestNamespaces _namespaces = new();
+    private readonly NetworkNamespace _namespace;
     private readonly TempDirectory _files = NamespaceProcessRunnerTests.SandboxFilesFor();
     private FakeAgent _agent = null!;
+
+    /// <summary>A throw-away namespace stands in for the sandbox's.</summary>
+    public WeftProcessTests() => _namespace = _namespaces.Create("sandbox");
 
     public async Task InitializeAsync()
     {
@@ -30,7 +37,7 @@ public sealed class WeftProcessTests : IAsyncLifetime
     {
         var (exitCode, stdout, stderr) = await RunWeftAsync("exec", "web1", "readlink", "/proc/self/ns/net");
 
-        Assert.Equal((0, $"{_namespace.Id}\n", ""), (exitCode, stdout, stderr));
+        Assert.Equal((0, $"{_namespace.Identity}\n", ""), (exitCode, stdout, stderr));
     }
 
     [Fact]
@@ -52,7 +59,7 @@ public sealed class WeftProcessTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _agent.DisposeAsync();
-        _namespace.Dispose();
+        _namespaces.Dispose();
         _files.Dispose();
     }
 

@@ -2,10 +2,12 @@ using System.Net;
 using Weft.Core.Model;
 using Weft.Linux.Namespaces;
 using Weft.Linux.Routing;
+using Weft.Testing;
 
 namespace Weft.DataPlane.Tests;
 
 /// <summary>Two overlays on the same hosts share nothing: different VNI, namespace, bridge and entries.</summary>
+[RequiresRoot]
 public sealed class IsolationTests
 {
     [Fact]
@@ -30,8 +32,8 @@ public sealed class IsolationTests
         h2.Apply(Plan(netB, b2, sb2, Records.Remote(b1, h1)));
         Assert.Equal(["neta", "netb"], h1.Built().Order(StringComparer.Ordinal));
 
-        Lab.AssertPings(sa1, a2.Address!);
-        Lab.AssertPings(sb1, b2.Address!);
+        NamespaceCommands.AssertPings(sa1, a2.Address!);
+        NamespaceCommands.AssertPings(sb1, b2.Address!);
 
         // A container that tries hard: it routes B's subnet straight onto its own segment and pins B2's MAC.
         // Its frames reach A's bridge and A's VXLAN device, which knows no way to B2's MAC.
@@ -42,8 +44,8 @@ public sealed class IsolationTests
             nl.AddNeighbor(new Neighbor(eth0.Index, b2.Address!) { MacAddress = Records.Physical(b2.Mac) });
         }
 
-        Lab.AssertDoesNotPing(sa1, b2.Address!);
-        Lab.AssertDoesNotPing(sb1, a2.Address!);
+        NamespaceCommands.AssertDoesNotPing(sa1, b2.Address!);
+        NamespaceCommands.AssertDoesNotPing(sb1, a2.Address!);
 
         using var nsA = NetworkNamespace.Open(h1.Driver.NamespaceName(netA));
         using var nsB = NetworkNamespace.Open(h1.Driver.NamespaceName(netB));

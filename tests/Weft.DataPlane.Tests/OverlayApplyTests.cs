@@ -3,10 +3,12 @@ using System.Net.Sockets;
 using Weft.Core.Naming;
 using Weft.Linux.Links;
 using Weft.Linux.Routing;
+using Weft.Testing;
 
 namespace Weft.DataPlane.Tests;
 
 /// <summary>Apply builds a working overlay, reads back as planned, and is a no-op when nothing changed.</summary>
+[RequiresRoot]
 public sealed class OverlayApplyTests
 {
     [Fact]
@@ -15,9 +17,9 @@ public sealed class OverlayApplyTests
         using var o = new TwoHostOverlay();
         o.ApplyBoth();
 
-        Lab.AssertPings(o.Sandboxes[0], o.Address(1));
-        Lab.AssertPings(o.Sandboxes[1], o.Address(0));
-        Lab.AssertPings(o.Sandboxes[0], TwoHostOverlay.Gateway);
+        NamespaceCommands.AssertPings(o.Sandboxes[0], o.Address(1));
+        NamespaceCommands.AssertPings(o.Sandboxes[1], o.Address(0));
+        NamespaceCommands.AssertPings(o.Sandboxes[0], TwoHostOverlay.Gateway);
 
         for (var i = 0; i < 2; i++)
         {
@@ -109,8 +111,8 @@ public sealed class OverlayApplyTests
             Assert.Contains(nl.ListNeighbors(nl.GetLink("vx-256").Index), n => n.Address.Equals(kernelOwn.Address));
         }
 
-        Lab.AssertPings(o.Sandboxes[0], o.Address(1));
-        Lab.AssertPings(o.Sandboxes[1], o.Address(0));
+        NamespaceCommands.AssertPings(o.Sandboxes[0], o.Address(1));
+        NamespaceCommands.AssertPings(o.Sandboxes[1], o.Address(0));
     }
 
     private static Neighbor? WaitForKernelNeighbor(TwoHostOverlay o)
@@ -166,7 +168,7 @@ public sealed class OverlayApplyTests
             Assert.Equal(8950, nl.GetLink("br0").Mtu);
         }
 
-        Lab.AssertPings(o.Sandboxes[0], o.Address(1), "-s", "8000", "-M", "do");
-        Lab.AssertPings(o.Sandboxes[1], o.Address(0), "-s", "8000", "-M", "do");
+        NamespaceCommands.AssertPings(o.Sandboxes[0], o.Address(1), "-s", "8000", "-M", "do");
+        NamespaceCommands.AssertPings(o.Sandboxes[1], o.Address(0), "-s", "8000", "-M", "do");
     }
 }

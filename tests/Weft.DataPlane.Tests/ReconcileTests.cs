@@ -4,10 +4,12 @@ using Weft.Core.Naming;
 using Weft.Linux.Links;
 using Weft.Linux.Namespaces;
 using Weft.Linux.Routing;
+using Weft.Testing;
 
 namespace Weft.DataPlane.Tests;
 
 /// <summary>Apply puts back what someone broke, removes what nobody wants, and tears down cleanly.</summary>
+[RequiresRoot]
 public sealed class ReconcileTests
 {
     private static readonly IPAddress StrangerVtep = IPAddress.Parse("198.18.0.9");
@@ -25,7 +27,7 @@ public sealed class ReconcileTests
             Assert.Empty(SelfFdb(nl, vx.Index));
         }
 
-        Lab.AssertDoesNotPing(o.Sandboxes[0], o.Address(1));
+        NamespaceCommands.AssertDoesNotPing(o.Sandboxes[0], o.Address(1));
 
         var result = o.Host(0).Apply(o.Plan(0));
         Assert.Equal(new ApplyResult(1, 0), result);
@@ -37,7 +39,7 @@ public sealed class ReconcileTests
             Assert.Equal(NeighborState.Permanent, entry.State);
         }
 
-        Lab.AssertPings(o.Sandboxes[0], o.Address(1));
+        NamespaceCommands.AssertPings(o.Sandboxes[0], o.Address(1));
     }
 
     [Fact]
@@ -81,7 +83,7 @@ public sealed class ReconcileTests
             Assert.True(nl.GetLink(KernelNames.OverlayBridgeName).Up);
         }
 
-        Lab.AssertPings(o.Sandboxes[0], o.Address(1));
+        NamespaceCommands.AssertPings(o.Sandboxes[0], o.Address(1));
         Assert.False(o.Host(0).Apply(o.Plan(0)).Changed);
     }
 
@@ -90,7 +92,7 @@ public sealed class ReconcileTests
     {
         using var o = new TwoHostOverlay();
         o.ApplyBoth();
-        Lab.AssertPings(o.Sandboxes[0], o.Address(1));
+        NamespaceCommands.AssertPings(o.Sandboxes[0], o.Address(1));
 
         var result = o.Host(0).Apply(o.Plan(0, remote: false));
         Assert.Equal(new ApplyResult(0, 2), result);
@@ -101,7 +103,7 @@ public sealed class ReconcileTests
             Assert.Empty(nl.ListNeighbors(vx.Index, AddressFamily.InterNetwork));
         }
 
-        Lab.AssertDoesNotPing(o.Sandboxes[0], o.Address(1));
+        NamespaceCommands.AssertDoesNotPing(o.Sandboxes[0], o.Address(1));
     }
 
     [Fact]
@@ -116,7 +118,7 @@ public sealed class ReconcileTests
         AssertUnplugged(o, veth);
 
         o.Host(0).Apply(o.Plan(0));
-        Lab.AssertPings(o.Sandboxes[0], o.Address(1));
+        NamespaceCommands.AssertPings(o.Sandboxes[0], o.Address(1));
 
         Assert.True(o.Host(0).Run(d => d.Leave(o.Network, o.Endpoints[0].Id)));
         AssertUnplugged(o, veth);
@@ -124,7 +126,7 @@ public sealed class ReconcileTests
 
         // Join plugs it back in, as a container joining a network while it runs.
         o.Host(0).Run(d => d.Join(o.Plan(0), o.Plan(0).Local[0]));
-        Lab.AssertPings(o.Sandboxes[0], o.Address(1));
+        NamespaceCommands.AssertPings(o.Sandboxes[0], o.Address(1));
     }
 
     [Fact]
@@ -149,7 +151,7 @@ public sealed class ReconcileTests
 
         // Applying again right away rebuilds it; the old VXLAN device must not block the VNI.
         host.Apply(o.Plan(0));
-        Lab.AssertPings(o.Sandboxes[0], o.Address(1));
+        NamespaceCommands.AssertPings(o.Sandboxes[0], o.Address(1));
         host.Run(d => d.Remove("net"));
 
         // A crash between creating the VXLAN device and moving it leaves it in the host namespace: the driver lists it
@@ -170,7 +172,7 @@ public sealed class ReconcileTests
             Assert.Null(hostNl.FindLink("vx-256"));
         }
 
-        Lab.AssertPings(o.Sandboxes[0], o.Address(1));
+        NamespaceCommands.AssertPings(o.Sandboxes[0], o.Address(1));
         Assert.Equal(["net"], host.Built());
     }
 
@@ -216,7 +218,7 @@ public sealed class ReconcileTests
     private static void AppendFdb(TwoHostOverlay o, string mac, IPAddress dst)
     {
         using var ns = NetworkNamespace.Open(o.Host(0).Driver.NamespaceName(o.Network));
-        var (code, output) = Lab.Exec(ns, "bridge", "fdb", "append", mac, "dev", "vx-256", "dst", dst.ToString(), "self", "permanent");
+        var (code, output) = NamespaceCommands.Exec(ns, "bridge", "fdb", "append", mac, "dev", "vx-256", "dst", dst.ToString(), "self", "permanent");
         Assert.True(code == 0, output);
     }
 }

@@ -4,10 +4,12 @@ using Weft.DataPlane.Drivers;
 using Weft.Linux;
 using Weft.Linux.Links;
 using Weft.Linux.Namespaces;
+using Weft.Testing;
 
 namespace Weft.DataPlane.Tests;
 
 /// <summary>A step that fails leaves nothing half-built behind, and does not take the rest of the network down.</summary>
+[RequiresRoot]
 public sealed class RollbackTests
 {
     [Fact]
@@ -57,8 +59,8 @@ public sealed class RollbackTests
             Assert.IsType<Bridge>(sb.GetLink("eth0"));
         }
 
-        Lab.AssertPings(goodSandbox, o.Address(1));
-        Lab.AssertPings(o.Sandboxes[1], good.Address!);
+        NamespaceCommands.AssertPings(goodSandbox, o.Address(1));
+        NamespaceCommands.AssertPings(o.Sandboxes[1], good.Address!);
 
         // The public Join undoes its work the same way.
         Assert.ThrowsAny<KernelException>(() => o.Host(0).Run(d => d.Join(plan, plan.Local[0])));
@@ -94,7 +96,7 @@ public sealed class RollbackTests
         // With the right underlay the same plan then goes through.
         host.Apply(o.Plan(0));
         o.Host(1).Apply(o.Plan(1));
-        Lab.AssertPings(o.Sandboxes[0], o.Address(1));
+        NamespaceCommands.AssertPings(o.Sandboxes[0], o.Address(1));
     }
 
     private static void AssertNoVeth(TwoHostOverlay o)

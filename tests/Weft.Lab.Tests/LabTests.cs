@@ -6,6 +6,7 @@ using Weft.Testing;
 namespace Weft.Lab.Tests;
 
 /// <summary>`weft lab` as a user sees it: hosts that reach each other, agents that answer, and nothing left after down.</summary>
+[RequiresRoot]
 public sealed class LabTests
 {
     private static void AssertNothingLeft(LabState lab)
@@ -122,35 +123,23 @@ public sealed class LabTests
         var pin = $"weft-{lab.Host(1).Name}";
         Assert.Contains(pin, NetworkNamespace.List());
         // A pin of the same form for a host this lab might have had, but of another namespace: not the lab's to touch.
-        var foreign = NetworkNamespace.Create(LabFixture.NewName() + "-foreign");
+        using var namespaces = new TestNamespaces();
+        var foreign = namespaces.Create("foreign");
         var foreignPin = $"weft-{lab.State.Name}h9";
-        try
+        namespaces.DeleteOnDispose(foreignPin);
+        NetworkNamespace.Attach(foreignPin, foreign.Path).Dispose();
+        foreach (var pid in lab.State.Hosts.Select(h => h.AgentPid!.Value))
         {
-            NetworkNamespace.Attach(foreignPin, foreign.Path).Dispose();
-            foreach (var pid in lab.State.Hosts.Select(h => h.AgentPid!.Value))
-            {
-                System.Diagnostics.Process.GetProcessById(pid).Kill();
-            }
-            var state = lab.State;
-            Lab.Down(LabOptions.DefaultBaseDirectory, state.Name, _ => { });
-            AssertNothingLeft(state);
-            Assert.DoesNotContain(pin, NetworkNamespace.List());
-            Assert.False(File.Exists($"/proc/{hostSandboxPid}/cmdline") && File.ReadAllText($"/proc/{hostSandboxPid}/cmdline").StartsWith("sleep", StringComparison.Ordinal),
-                "the host-network sandbox's process outlived the lab");
-            using var still = NetworkNamespace.Open(foreignPin);
-            Assert.Equal(foreign.Identity, still.Identity);
+            System.Diagnostics.Process.GetProcessById(pid).Kill();
         }
-        finally
-        {
-            foreach (var name in new[] { foreignPin, foreign.Name })
-            {
-                if (NetworkNamespace.Exists(name))
-                {
-                    NetworkNamespace.Delete(name);
-                }
-            }
-            foreign.Dispose();
-        }
+        var state = lab.State;
+        Lab.Down(LabOptions.DefaultBaseDirectory, state.Name, _ => { });
+        AssertNothingLeft(state);
+        Assert.DoesNotContain(pin, NetworkNamespace.List());
+        Assert.False(File.Exists($"/proc/{hostSandboxPid}/cmdline") && File.ReadAllText($"/proc/{hostSandboxPid}/cmdline").StartsWith("sleep", StringComparison.Ordinal),
+            "the host-network sandbox's process outlived the lab");
+        using var still = NetworkNamespace.Open(foreignPin);
+        Assert.Equal(foreign.Identity, still.Identity);
     }
 
     [Fact]

@@ -3,19 +3,21 @@ using System.Net.Sockets;
 using Weft.Linux.Interop;
 using Weft.Linux.Links;
 using Weft.Linux.Routing;
+using Weft.Testing;
 
 namespace Weft.Linux.Tests;
 
+[RequiresRoot]
 public sealed class AddressRouteTests : IDisposable
 {
-    private readonly Sandbox _sandbox = new();
+    private readonly TestNamespaces _namespaces = new();
 
-    public void Dispose() => _sandbox.Dispose();
+    public void Dispose() => _namespaces.Dispose();
 
     [Fact]
     public void Ipv4_and_ipv6_addresses_are_added_listed_replaced_and_deleted()
     {
-        var (_, nl) = _sandbox.CreateNamespaceWithHandle("ad");
+        var (_, nl) = _namespaces.CreateWithNetlink("ad");
         var d0 = nl.AddLink(new Bridge { Name = "d0", Up = true });
 
         var v4 = new LinkAddress(d0.Index, IPAddress.Parse("10.9.0.1"), 24);
@@ -50,7 +52,7 @@ public sealed class AddressRouteTests : IDisposable
     [Fact]
     public void Routes_via_gateway_onlink_default_and_per_table_read_back()
     {
-        var (_, nl) = _sandbox.CreateNamespaceWithHandle("rt");
+        var (_, nl) = _namespaces.CreateWithNetlink("rt");
         // A veth pair with both ends up has carrier, so the kernel treats its routes as usable.
         var d0 = nl.AddLink(new Veth { Name = "d0", PeerName = "d0p", Up = true }).Index;
         nl.SetLinkUp("d0p");

@@ -4,20 +4,22 @@ using Weft.Linux.Interop;
 using Weft.Linux.Links;
 using Weft.Linux.Namespaces;
 using Weft.Linux.Routing;
+using Weft.Testing;
 
 namespace Weft.Linux.Tests;
 
 /// <summary>Bad input fails with a typed error that names the object and the errno, and changes nothing.</summary>
+[RequiresRoot]
 public sealed class ErrorTests : IDisposable
 {
-    private readonly Sandbox _sandbox = new();
+    private readonly TestNamespaces _namespaces = new();
 
-    public void Dispose() => _sandbox.Dispose();
+    public void Dispose() => _namespaces.Dispose();
 
     [Fact]
     public void Adding_a_link_that_exists_fails_with_EEXIST()
     {
-        var (_, nl) = _sandbox.CreateNamespaceWithHandle("er");
+        var (_, nl) = _namespaces.CreateWithNetlink("er");
         nl.AddLink(new Vxlan { Name = "vxlan0", Vni = 256 });
         var before = LinkNames(nl);
 
@@ -33,8 +35,8 @@ public sealed class ErrorTests : IDisposable
     [Fact]
     public void A_veth_whose_peer_name_is_taken_leaves_neither_end_behind()
     {
-        var (_, nl) = _sandbox.CreateNamespaceWithHandle("ep");
-        var (peerNs, peer) = _sandbox.CreateNamespaceWithHandle("eq");
+        var (_, nl) = _namespaces.CreateWithNetlink("ep");
+        var (peerNs, peer) = _namespaces.CreateWithNetlink("eq");
         peer.AddLink(new Bridge { Name = "eth0" });
         var before = LinkNames(nl);
         var peerBefore = LinkNames(peer);
@@ -49,7 +51,7 @@ public sealed class ErrorTests : IDisposable
     [Fact]
     public void A_missing_link_fails_with_ENODEV_naming_it()
     {
-        var (_, nl) = _sandbox.CreateNamespaceWithHandle("em");
+        var (_, nl) = _namespaces.CreateWithNetlink("em");
         var before = LinkNames(nl);
 
         var get = Assert.Throws<NetlinkException>(() => nl.GetLink("nosuch0"));
@@ -69,7 +71,7 @@ public sealed class ErrorTests : IDisposable
     [Fact]
     public void An_mtu_out_of_range_fails_with_EINVAL_and_the_kernels_reason()
     {
-        var (_, nl) = _sandbox.CreateNamespaceWithHandle("et");
+        var (_, nl) = _namespaces.CreateWithNetlink("et");
         nl.AddLink(new Veth { Name = "v0", PeerName = "v1", Mtu = 1500 });
 
         var high = Assert.Throws<NetlinkException>(() => nl.SetLinkMtu("v0", 70000));
@@ -92,7 +94,7 @@ public sealed class ErrorTests : IDisposable
     [Fact]
     public void A_missing_namespace_fails_with_ENOENT_naming_it()
     {
-        var name = Sandbox.UniqueName("gone");
+        var name = _namespaces.NameFor("gone");
         var open = Assert.Throws<KernelException>(() => NetworkNamespace.Open(name));
         Assert.Equal(Errno.ENOENT, open.Errno);
         Assert.Equal("ENOENT", open.ErrnoName);
@@ -108,7 +110,7 @@ public sealed class ErrorTests : IDisposable
     [Fact]
     public void Creating_a_namespace_twice_fails_with_EEXIST()
     {
-        var ns = _sandbox.CreateNamespace("dup");
+        var ns = _namespaces.Create("dup");
         var e = Assert.Throws<KernelException>(() => NetworkNamespace.Create(ns.Name));
         Assert.Equal(Errno.EEXIST, e.Errno);
         Assert.Equal(ns.Name, e.ObjectName);
@@ -120,7 +122,7 @@ public sealed class ErrorTests : IDisposable
     [Fact]
     public void A_vni_over_24_bits_is_refused_before_anything_is_sent()
     {
-        var (_, nl) = _sandbox.CreateNamespaceWithHandle("ev");
+        var (_, nl) = _namespaces.CreateWithNetlink("ev");
         var before = LinkNames(nl);
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => nl.AddLink(new Vxlan { Name = "vxbig", Vni = Vxlan.MaxVni + 1 }));
         Assert.Contains("vxbig", e.Message, StringComparison.Ordinal);
@@ -133,7 +135,7 @@ public sealed class ErrorTests : IDisposable
     [Fact]
     public void An_invalid_mac_is_refused_by_parser_validation_or_kernel()
     {
-        var (_, nl) = _sandbox.CreateNamespaceWithHandle("ec");
+        var (_, nl) = _namespaces.CreateWithNetlink("ec");
         nl.AddLink(new Bridge { Name = "d0" });
         var mac = nl.GetLink("d0").MacAddress;
         var before = LinkNames(nl);
@@ -162,7 +164,7 @@ public sealed class ErrorTests : IDisposable
     [Fact]
     public void Invalid_interface_names_are_refused_before_sending()
     {
-        var (_, nl) = _sandbox.CreateNamespaceWithHandle("en");
+        var (_, nl) = _namespaces.CreateWithNetlink("en");
         var before = LinkNames(nl);
         Assert.Throws<ArgumentException>(() => nl.AddLink(new Bridge { Name = "this-name-is-too-long" }));
         Assert.Throws<ArgumentException>(() => nl.AddLink(new Bridge { Name = "a/b" }));

@@ -2,19 +2,21 @@ using System.Net;
 using Weft.Linux.Events;
 using Weft.Linux.Links;
 using Weft.Linux.Routing;
+using Weft.Testing;
 
 namespace Weft.Linux.Tests;
 
+[RequiresRoot]
 public sealed class EventTests : IDisposable
 {
-    private readonly Sandbox _sandbox = new();
+    private readonly TestNamespaces _namespaces = new();
 
-    public void Dispose() => _sandbox.Dispose();
+    public void Dispose() => _namespaces.Dispose();
 
     [Fact]
     public async Task Link_neighbor_and_fdb_changes_arrive_as_typed_events()
     {
-        var (ns, nl) = _sandbox.CreateNamespaceWithHandle("ev");
+        var (ns, nl) = _namespaces.CreateWithNetlink("ev");
         await using var watcher = NetlinkWatcher.Start(EventGroups.Links | EventGroups.Neighbors, ns);
 
         var vx = nl.AddLink(new Vxlan { Name = "vxev0", Vni = 777, Up = true });
@@ -47,8 +49,8 @@ public sealed class EventTests : IDisposable
     [Fact]
     public async Task A_watcher_sees_only_its_own_namespace()
     {
-        var (ns, _) = _sandbox.CreateNamespaceWithHandle("ew");
-        var (_, other) = _sandbox.CreateNamespaceWithHandle("ex");
+        var (ns, _) = _namespaces.CreateWithNetlink("ew");
+        var (_, other) = _namespaces.CreateWithNetlink("ex");
         await using var watcher = NetlinkWatcher.Start(EventGroups.Links, ns);
         other.AddLink(new Bridge { Name = "elsewhere0" });
         using var nl = ns.OpenNetlink();

@@ -1,20 +1,22 @@
 using System.Net;
 using Weft.Linux.Links;
 using Weft.Linux.Routing;
+using Weft.Testing;
 
 namespace Weft.Linux.Tests;
 
+[RequiresRoot]
 public sealed class LinkTests : IDisposable
 {
-    private readonly Sandbox _sandbox = new();
+    private readonly TestNamespaces _namespaces = new();
 
-    public void Dispose() => _sandbox.Dispose();
+    public void Dispose() => _namespaces.Dispose();
 
     [Fact]
     public void Bridge_and_veth_are_added_read_back_listed_and_deleted()
     {
         // This machine's kernel has no dummy driver; bridges and veths stand in for plain devices.
-        var (_, nl) = _sandbox.CreateNamespaceWithHandle("lk");
+        var (_, nl) = _namespaces.CreateWithNetlink("lk");
         var mac = MacAddresses.Parse("02:00:00:00:aa:01");
         var bridge = Assert.IsType<Bridge>(nl.AddLink(new Bridge { Name = "br0", Mtu = 1400, MacAddress = mac, Up = true }));
         Assert.Equal("br0", bridge.Name);
@@ -45,8 +47,8 @@ public sealed class LinkTests : IDisposable
     [Fact]
     public void Veth_peer_is_created_directly_in_another_namespace()
     {
-        var (_, left) = _sandbox.CreateNamespaceWithHandle("va");
-        var (rightNs, right) = _sandbox.CreateNamespaceWithHandle("vb");
+        var (_, left) = _namespaces.CreateWithNetlink("va");
+        var (rightNs, right) = _namespaces.CreateWithNetlink("vb");
         var peerMac = MacAddresses.Parse("02:00:00:00:bb:02");
         var veth = Assert.IsType<Veth>(left.AddLink(new Veth { Name = "v-left", PeerName = "v-right", PeerNamespace = rightNs, PeerMacAddress = peerMac, Mtu = 1450 }));
 
@@ -64,7 +66,7 @@ public sealed class LinkTests : IDisposable
     [Fact]
     public void Vxlan_reads_back_every_attribute_it_was_created_with()
     {
-        var (_, nl) = _sandbox.CreateNamespaceWithHandle("vx");
+        var (_, nl) = _namespaces.CreateWithNetlink("vx");
         var underlay = nl.AddLink(new Bridge { Name = "ul0", Up = true });
         nl.AddAddress("ul0", IPAddress.Parse("198.18.1.1"), 24);
         var asked = new Vxlan
@@ -97,8 +99,8 @@ public sealed class LinkTests : IDisposable
     [Fact]
     public void Link_settings_change_one_at_a_time()
     {
-        var (_, nl) = _sandbox.CreateNamespaceWithHandle("ls");
-        var (otherNs, other) = _sandbox.CreateNamespaceWithHandle("lt");
+        var (_, nl) = _namespaces.CreateWithNetlink("ls");
+        var (otherNs, other) = _namespaces.CreateWithNetlink("lt");
         var bridge = nl.AddLink(new Bridge { Name = "br0" });
         nl.AddLink(new Veth { Name = "p0", PeerName = "p1" });
 

@@ -2,19 +2,21 @@ using System.Diagnostics;
 using Weft.Linux.Interop;
 using Weft.Linux.Links;
 using Weft.Linux.Namespaces;
+using Weft.Testing;
 
 namespace Weft.Linux.Tests;
 
+[RequiresRoot]
 public sealed class NamespaceTests : IDisposable
 {
-    private readonly Sandbox _sandbox = new();
+    private readonly TestNamespaces _namespaces = new();
 
-    public void Dispose() => _sandbox.Dispose();
+    public void Dispose() => _namespaces.Dispose();
 
     [Fact]
     public void Create_list_open_and_delete_a_named_namespace_like_ip_netns()
     {
-        var name = Sandbox.UniqueName("ns");
+        var name = _namespaces.NameFor("ns");
         using (var ns = NetworkNamespace.Create(name))
         {
             Assert.Equal(name, ns.Name);
@@ -37,8 +39,8 @@ public sealed class NamespaceTests : IDisposable
     [Fact]
     public async Task Work_runs_inside_on_a_dedicated_thread_and_the_caller_never_moves()
     {
-        var a = _sandbox.CreateNamespace("ra");
-        var b = _sandbox.CreateNamespace("rb");
+        var a = _namespaces.Create("ra");
+        var b = _namespaces.Create("rb");
         var caller = NetnsId();
         var callerThread = Environment.CurrentManagedThreadId;
 
@@ -62,7 +64,7 @@ public sealed class NamespaceTests : IDisposable
     [Fact]
     public void A_started_process_runs_inside_the_namespace()
     {
-        var ns = _sandbox.CreateNamespace("pr");
+        var ns = _namespaces.Create("pr");
         var inside = ns.Run(NetnsId);
         using var process = ns.StartProcess(new ProcessStartInfo("readlink", ["/proc/self/ns/net"]) { RedirectStandardOutput = true });
         var output = process.StandardOutput.ReadToEnd().Trim();
@@ -75,8 +77,8 @@ public sealed class NamespaceTests : IDisposable
     [Fact]
     public void A_handle_stays_bound_to_the_namespace_it_was_opened_in()
     {
-        var (a, nlA) = _sandbox.CreateNamespaceWithHandle("ha");
-        var (_, nlB) = _sandbox.CreateNamespaceWithHandle("hb");
+        var (a, nlA) = _namespaces.CreateWithNetlink("ha");
+        var (_, nlB) = _namespaces.CreateWithNetlink("hb");
         nlA.AddLink(new Bridge { Name = "only-in-a" });
         Assert.NotNull(nlA.FindLink("only-in-a"));
         Assert.Null(nlB.FindLink("only-in-a"));
@@ -87,7 +89,7 @@ public sealed class NamespaceTests : IDisposable
     [Fact]
     public void Sysctls_are_written_and_read_per_namespace()
     {
-        var (ns, nl) = _sandbox.CreateNamespaceWithHandle("sy");
+        var (ns, nl) = _namespaces.CreateWithNetlink("sy");
         nl.AddLink(new Bridge { Name = "d0" });
         var hostForwarding = File.ReadAllText("/proc/sys/net/ipv4/ip_forward").Trim();
 
@@ -107,8 +109,8 @@ public sealed class NamespaceTests : IDisposable
     [Fact]
     public void A_namespace_can_live_under_another_run_directory()
     {
-        var directory = Path.Combine("/run", Sandbox.UniqueName("dir"));
-        var name = Sandbox.UniqueName("nd");
+        var directory = Path.Combine("/run", _namespaces.NameFor("dir"));
+        var name = _namespaces.NameFor("nd");
         try
         {
             using (var ns = NetworkNamespace.Create(name, directory))
@@ -141,10 +143,10 @@ public sealed class NamespaceTests : IDisposable
     [Fact]
     public void Attaching_names_an_existing_namespace_and_deleting_the_name_leaves_the_namespace_alive()
     {
-        var target = _sandbox.CreateNamespace("at");
-        var nl = _sandbox.Track(target.OpenNetlink());
+        var target = _namespaces.Create("at");
+        var nl = _namespaces.Track(target.OpenNetlink());
         nl.AddLink(new Bridge { Name = "survivor" });
-        var name = Sandbox.UniqueName("pin");
+        var name = _namespaces.NameFor("pin");
         try
         {
             using (var pinned = NetworkNamespace.Attach(name, target.Path))
@@ -180,7 +182,7 @@ public sealed class NamespaceTests : IDisposable
     [Fact]
     public void Attaching_a_name_that_is_taken_or_a_source_that_is_no_namespace_fails_and_leaves_nothing()
     {
-        var taken = _sandbox.CreateNamespace("tk");
+        var taken = _namespaces.Create("tk");
         var identity = taken.Identity;
         var clash = Assert.Throws<KernelException>(() => NetworkNamespace.Attach(taken.Name, "/proc/self/ns/net"));
         Assert.Equal(Errno.EEXIST, clash.Errno);
@@ -189,7 +191,7 @@ public sealed class NamespaceTests : IDisposable
             Assert.Equal(identity, still.Identity);
         }
 
-        var name = Sandbox.UniqueName("bad");
+        var name = _namespaces.NameFor("bad");
         var missing = Assert.Throws<KernelException>(() => NetworkNamespace.Attach(name, "/proc/self/ns/no-such-namespace"));
         Assert.Equal(Errno.ENOENT, missing.Errno);
         Assert.False(NetworkNamespace.Exists(name));

@@ -4,19 +4,21 @@ using System.Net.Sockets;
 using Weft.Linux.Interop;
 using Weft.Linux.Links;
 using Weft.Linux.Routing;
+using Weft.Testing;
 
 namespace Weft.Linux.Tests;
 
+[RequiresRoot]
 public sealed class NeighborFdbTests : IDisposable
 {
-    private readonly Sandbox _sandbox = new();
+    private readonly TestNamespaces _namespaces = new();
 
-    public void Dispose() => _sandbox.Dispose();
+    public void Dispose() => _namespaces.Dispose();
 
     [Fact]
     public void Permanent_and_proxy_neighbors_are_added_replaced_listed_and_deleted()
     {
-        var (_, nl) = _sandbox.CreateNamespaceWithHandle("nb");
+        var (_, nl) = _namespaces.CreateWithNetlink("nb");
         var vx = nl.AddLink(new Vxlan { Name = "vxlan0", Vni = 256, Proxy = true, Up = true }).Index;
         var ip = IPAddress.Parse("10.0.10.3");
         var mac = MacAddresses.Parse("02:42:0a:00:0a:03");
@@ -49,7 +51,7 @@ public sealed class NeighborFdbTests : IDisposable
     [Fact]
     public void Fdb_entry_on_vxlan_is_added_and_replace_moves_its_destination()
     {
-        var (_, nl) = _sandbox.CreateNamespaceWithHandle("fd");
+        var (_, nl) = _namespaces.CreateWithNetlink("fd");
         var bridge = nl.AddLink(new Bridge { Name = "br0", Up = true });
         var vx = nl.AddLink(new Vxlan { Name = "vxlan0", Vni = 256, MasterIndex = bridge.Index, Up = true }).Index;
         var mac = MacAddresses.Parse("02:42:0a:00:0a:03");
@@ -79,7 +81,7 @@ public sealed class NeighborFdbTests : IDisposable
     [Fact]
     public void A_pipelined_batch_installs_thousands_and_pins_each_failure_on_its_entry()
     {
-        var (_, nl) = _sandbox.CreateNamespaceWithHandle("bt");
+        var (_, nl) = _namespaces.CreateWithNetlink("bt");
         var vx = nl.AddLink(new Vxlan { Name = "vxlan0", Vni = 300, Up = true }).Index;
         const int count = 2000;
         var existing = new FdbEntry(vx, Mac(17)) { Destination = IPAddress.Parse("198.18.9.9") };

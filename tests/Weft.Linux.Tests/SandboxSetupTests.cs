@@ -1,23 +1,25 @@
 using Weft.Linux.Namespaces;
+using Weft.Testing;
 
 namespace Weft.Linux.Tests;
 
 /// <summary>A sandbox's process sees its own hostname and files, and the host sees neither.</summary>
+[RequiresRoot]
 public sealed class SandboxSetupTests : IDisposable
 {
-    private readonly Sandbox _sandbox = new();
+    private readonly TestNamespaces _namespaces = new();
     private readonly string _dir = Directory.CreateTempSubdirectory("wtt-setup").FullName;
 
     public void Dispose()
     {
-        _sandbox.Dispose();
+        _namespaces.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
 
     [Fact]
     public void A_started_process_sees_the_bound_files_and_hostname_while_the_host_keeps_its_own()
     {
-        var ns = _sandbox.CreateNamespace("setup");
+        var ns = _namespaces.Create("setup");
         var resolv = Path.Combine(_dir, "resolv.conf");
         var hosts = Path.Combine(_dir, "hosts");
         File.WriteAllText(resolv, "nameserver 10.0.10.1\nsearch test-net\n");
@@ -41,7 +43,7 @@ public sealed class SandboxSetupTests : IDisposable
     [Fact]
     public void A_rewritten_file_is_seen_by_the_running_process_because_it_is_rewritten_in_place()
     {
-        var ns = _sandbox.CreateNamespace("setup");
+        var ns = _namespaces.Create("setup");
         var resolv = Path.Combine(_dir, "resolv.conf");
         File.WriteAllText(resolv, "nameserver 10.0.10.1\n");
         var log = Path.Combine(_dir, "out.log");

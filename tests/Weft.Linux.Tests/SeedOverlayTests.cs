@@ -4,20 +4,24 @@ using Weft.Linux.Demo;
 using Weft.Linux.Links;
 using Weft.Linux.Namespaces;
 using Weft.Linux.Routing;
+using Weft.Testing;
 
 namespace Weft.Linux.Tests;
 
 /// <summary>The seed experiment: two hosts, one VXLAN overlay, a ping across, and every object read back.</summary>
+[RequiresRoot]
 public sealed class SeedOverlayTests
 {
     [Fact]
     public void Two_host_overlay_carries_a_ping_and_reads_back_as_built()
     {
-        var prefix = Sandbox.UniqueName("s") + "-";
+        // The demo names its namespaces itself; under a fixture's id they are swept even if its own teardown fails.
+        using var namespaces = new TestNamespaces();
+        var prefix = namespaces.NameFor("s-");
         using var overlay = SeedOverlay.Build(prefix);
         try
         {
-            Assert.All(overlay.NamespaceNames, name => Assert.StartsWith(Sandbox.RunPrefix, name, StringComparison.Ordinal));
+            Assert.All(overlay.NamespaceNames, name => Assert.StartsWith(TestNamespaces.RunPrefix, name, StringComparison.Ordinal));
             Assert.Equal(7, overlay.NamespaceNames.Count());
 
             foreach (var from in overlay.Hosts)

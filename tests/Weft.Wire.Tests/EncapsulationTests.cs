@@ -1,3 +1,5 @@
+using Weft.Testing;
+
 namespace Weft.Wire.Tests;
 
 public class EncapsulationTests

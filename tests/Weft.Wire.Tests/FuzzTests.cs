@@ -1,3 +1,5 @@
+using Weft.Testing;
+
 namespace Weft.Wire.Tests;
 
 /// <summary>Garbage from the wire must give typed results: no exception, no hang, whatever the bytes.</summary>

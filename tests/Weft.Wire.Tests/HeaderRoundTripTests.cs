@@ -1,4 +1,5 @@
 using Weft.Core.Addressing;
+using Weft.Testing;
 namespace Weft.Wire.Tests;
 
 public class HeaderRoundTripTests

@@ -1,4 +1,5 @@
 using Weft.Wire.Pcap;
+using Weft.Testing;
 
 namespace Weft.Wire.Tests;
 

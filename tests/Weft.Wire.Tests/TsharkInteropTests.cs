@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Weft.Wire.Pcap;
+using Weft.Testing;
 
 namespace Weft.Wire.Tests;
 

@@ -11,7 +11,7 @@ public sealed record EtcdTlsFiles(string CaCert, string ServerCert, string Serve
 /// A throw-away single-member etcd for tests and benchmarks: loopback-only client and peer ports picked at random,
 /// a data dir under a per-run temp dir, and a process this code owns by PID. It can be SIGKILLed and restarted on
 /// the same ports and data dir to simulate a crash. Disposing kills it and deletes the dir.
-/// Shared by tests/Weft.Store.Tests and bench/Weft.Bench.Store as a linked source file.
+/// Used by the store and cluster tests and by bench/Weft.Bench.Store.
 /// </summary>
 public sealed class EtcdServer : IAsyncDisposable
 {

@@ -1,10 +1,11 @@
 using System.Buffers.Binary;
 using Weft.Core.Addressing;
+using Weft.Wire;
 
-namespace Weft.Wire.Tests;
+namespace Weft.Testing;
 
-/// <summary>Builds test frames through the library's own writers.</summary>
-internal static class Frames
+/// <summary>Builds test frames through Weft.Wire's own writers; the wire and capture tests share them.</summary>
+public static class Frames
 {
     public static readonly MacAddress ShellMac = MacAddress.Parse("02:42:0a:00:0a:05");
     public static readonly MacAddress Shell2Mac = MacAddress.Parse("02:42:0a:00:0a:06");

@@ -10,9 +10,16 @@ namespace Weft.Testing;
 /// </summary>
 public sealed class LabFixture : IAsyncDisposable
 {
-    private LabFixture(LabState state) => State = state;
+    private LabFixture(LabState state, LabUnderlay underlay)
+    {
+        State = state;
+        Underlay = underlay;
+    }
 
     public LabState State { get; private set; }
+
+    /// <summary>The lab's underlay, to cable a namespace of the test's own (a DNS server, say) to the lab's switch.</summary>
+    public LabUnderlay Underlay { get; }
 
     public static async Task<LabFixture> UpAsync(int hosts = 3, LabStore store = LabStore.Embedded, bool routed = false, int mtu = 1500, TimeSpan? hostTtl = null,
         IReadOnlyList<string>? agentArguments = null)
@@ -28,7 +35,7 @@ public sealed class LabFixture : IAsyncDisposable
             WeftCommand = WeftBinary.Command,
             AgentArguments = agentArguments ?? [],
         };
-        return new LabFixture(await Lab.Lab.UpAsync(options, _ => { }, CancellationToken.None));
+        return new LabFixture(await Lab.Lab.UpAsync(options, _ => { }, CancellationToken.None), new LabUnderlay(options.UnderlayLayout));
     }
 
     public static string NewName() => $"wtt{Guid.NewGuid().ToString("N")[..6]}";
@@ -89,22 +96,5 @@ public sealed class LabFixture : IAsyncDisposable
     {
         Lab.Lab.Down(LabOptions.DefaultBaseDirectory, State.Name, _ => { });
         return ValueTask.CompletedTask;
-    }
-}
-
-/// <summary>The weft executable built next to the tests: agents of a test lab run it.</summary>
-public static class WeftBinary
-{
-    public static IReadOnlyList<string> Command { get; } = Locate();
-
-    private static IReadOnlyList<string> Locate()
-    {
-        var apphost = Path.Combine(AppContext.BaseDirectory, "weft");
-        if (File.Exists(apphost))
-        {
-            return [apphost];
-        }
-        var dll = Path.Combine(AppContext.BaseDirectory, "weft.dll");
-        return File.Exists(dll) ? ["dotnet", dll] : throw new FileNotFoundException($"weft is not built next to the tests in {AppContext.BaseDirectory}");
     }
 }
