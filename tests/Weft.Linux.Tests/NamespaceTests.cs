@@ -199,4 +199,25 @@ public sealed class NamespaceTests : IDisposable
 
     /// <summary>The calling thread's namespace identity, "net:[inode]".</summary>
     private static string NetnsId() => new FileInfo("/proc/thread-self/ns/net").LinkTarget ?? "";
+
+    /// <summary>A process killed between the two steps of a create leaves an empty file where the namespace's mount goes.</summary>
+    [Fact]
+    public void A_mount_point_left_without_its_mount_is_no_namespace_and_a_create_takes_the_name_back()
+    {
+        var name = _namespaces.NameFor("stale");
+        var path = Path.Combine(NetworkNamespace.DefaultRunDirectory, name);
+        File.WriteAllBytes(path, []);
+        _namespaces.DeleteOnDispose(name);
+
+        Assert.True(NetworkNamespace.Exists(name)); // the name is taken by a file…
+        Assert.Null(NetworkNamespace.TryOpen(name)); // …that holds no namespace
+        var error = Assert.Throws<KernelException>(() => NetworkNamespace.Open(name));
+        Assert.Equal((Interop.Errno.EINVAL, true), (error.Errno, error.Message.Contains(name, StringComparison.Ordinal)));
+
+        using var created = NetworkNamespace.Create(name);
+        using var nl = created.OpenNetlink();
+        Assert.NotNull(nl.FindLink("lo"));
+        using var reopened = NetworkNamespace.TryOpen(name);
+        Assert.Equal(created.Identity, reopened!.Identity);
+    }
 }

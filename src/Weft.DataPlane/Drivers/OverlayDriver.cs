@@ -33,8 +33,7 @@ public sealed class OverlayDriver(HostContext host) : INetworkDriver
 
     public string? SharedNamespacePath(NetworkRecord network) => null;
 
-    public NetworkNamespace? OpenGatewayNamespace(NetworkRecord network) =>
-        NetworkNamespace.Exists(NamespaceName(network), host.NetnsDirectory) ? NetworkNamespace.Open(NamespaceName(network), host.NetnsDirectory) : null;
+    public NetworkNamespace? OpenGatewayNamespace(NetworkRecord network) => NetworkNamespace.TryOpen(NamespaceName(network), host.NetnsDirectory);
 
     /// <summary>The namespace an overlay network has on this host.</summary>
     public string NamespaceName(NetworkRecord network)
@@ -160,10 +159,14 @@ public sealed class OverlayDriver(HostContext host) : INetworkDriver
     private (bool Created, ApplyResult Result) EnsureNamespace(NetworkRecord network)
     {
         var nsName = NamespaceName(network);
-        if (NetworkNamespace.Exists(nsName, host.NetnsDirectory))
+        using (var existing = NetworkNamespace.TryOpen(nsName, host.NetnsDirectory))
         {
-            return (false, default);
+            if (existing is not null)
+            {
+                return (false, default);
+            }
         }
+        // Also replaces a mount point without its mount, left by an agent killed halfway through creating it.
         NetworkNamespace.Create(nsName, host.NetnsDirectory).Dispose();
         return (true, new ApplyResult(1, 0));
     }

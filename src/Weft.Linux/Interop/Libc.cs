@@ -148,6 +148,12 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Umount2(string target, int flags);
 
+    /// <summary>ioctl(2) on a namespace file: which kind of namespace it is (a CLONE_NEW* flag); ENOTTY for any other file.</summary>
+    internal const uint NS_GET_NSTYPE = 0xb703;
+
+    [LibraryImport(Lib, EntryPoint = "ioctl", SetLastError = true)]
+    internal static partial int Ioctl(int fd, nuint request);
+
     internal const int AT_EMPTY_PATH = 0x1000;
     internal const uint STATX_INO = 0x100;
 

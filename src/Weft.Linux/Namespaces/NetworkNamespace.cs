@@ -122,12 +122,39 @@ public sealed class NetworkNamespace : IDisposable
         Directory.CreateDirectory(directory);
         MakeSharedMount(directory);
         var fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0);
+        var errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        if (errno == Errno.EEXIST && !IsNamespaceFile(path))
+        {
+            // A mount point whose mount never came: what a process killed between the two steps of a create leaves.
+            // The name is free in every sense that matters; take it.
+            Libc.Unlink(path);
+            fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, 0);
+            errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        }
         if (fd < 0)
         {
-            throw KernelException.FromLastError(operation, name);
+            throw new KernelException(errno, operation, name);
         }
         Libc.Close(fd);
         return path;
+    }
+
+    /// <summary>Whether <paramref name="path"/> is a network namespace (a mounted one, or a /proc link), not any other file.</summary>
+    private static bool IsNamespaceFile(string path)
+    {
+        var fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            return false;
+        }
+        try
+        {
+            return Libc.Ioctl(fd, Libc.NS_GET_NSTYPE) == Libc.CLONE_NEWNET;
+        }
+        finally
+        {
+            Libc.Close(fd);
+        }
     }
 
     /// <summary>Opens a named namespace; a missing one fails with ENOENT naming it.</summary>
@@ -137,7 +164,10 @@ public sealed class NetworkNamespace : IDisposable
         return OpenPath(System.IO.Path.Combine(runDirectory ?? DefaultRunDirectory, name), name);
     }
 
-    /// <summary>Opens any namespace file, such as /proc/PID/ns/net.</summary>
+    /// <summary>
+    /// Opens any namespace file, such as /proc/PID/ns/net. A file that is not a network namespace (an empty mount point
+    /// left by an interrupted create, say) fails here with EINVAL naming it, not later when a thread tries to enter it.
+    /// </summary>
     public static NetworkNamespace OpenPath(string path, string? name = null)
     {
         var fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
@@ -145,8 +175,22 @@ public sealed class NetworkNamespace : IDisposable
         {
             throw KernelException.FromLastError("open netns", name ?? path);
         }
+        var handle = new FileDescriptorHandle(fd);
+        if (Libc.Ioctl(fd, Libc.NS_GET_NSTYPE) != Libc.CLONE_NEWNET)
+        {
+            handle.Dispose();
+            throw new KernelException(Errno.EINVAL, "open netns", name ?? path, "it is not a network namespace (a mount point left by an interrupted create?)");
+        }
 
-        return new NetworkNamespace(name ?? path, path, new FileDescriptorHandle(fd));
+        return new NetworkNamespace(name ?? path, path, handle);
+    }
+
+    /// <summary>Opens a named namespace, or returns null when the name holds none: missing, or a file that is not a namespace.</summary>
+    public static NetworkNamespace? TryOpen(string name, string? runDirectory = null)
+    {
+        ValidateName(name);
+        var path = System.IO.Path.Combine(runDirectory ?? DefaultRunDirectory, name);
+        return IsNamespaceFile(path) ? OpenPath(path, name) : null;
     }
 
     /// <summary>The namespace of the calling thread (normally the host's).</summary>
