@@ -14,6 +14,9 @@ namespace Weft.DataPlane;
 /// </summary>
 internal static class BridgePorts
 {
+    /// <summary>How long a join waits for a new veth to carry traffic (the kernel's link watch, normally well under a millisecond).</summary>
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>The bridge itself: present, up, with the network's MTU and exactly its gateway addresses.</summary>
     public static ApplyResult EnsureBridge(NetlinkHandle nl, string name, NetworkRecord network, int mtu)
     {
@@ -119,6 +122,9 @@ internal static class BridgePorts
             nl.SetLinkMaster(hostSide, bridgeName);
             nl.SetLinkUp(hostSide);
             SandboxInterface.Configure(sandbox, containerSide, ep, network, mtu, local.DefaultRoute);
+            // The host end came up first, so its carrier came with the sandbox's end and its transmit queue only once
+            // the kernel's link watch ran: until then replies to the sandbox would be dropped. Ready means it carries.
+            nl.WaitUntilRunning(hostSide, ReadyTimeout);
         }
         catch
         {

@@ -104,6 +104,7 @@ public sealed class LabUnderlay(UnderlayLayout layout)
                 PlugInto(segment, $"rt{segment}", router, leg);
                 rnl.AddAddress(leg, Segment(segment).AddressAt(254u), 24);
                 rnl.SetLinkUp(leg);
+                WaitForPort(segment, $"rt{segment}");
             }
             router.WriteSysctl("net.ipv4.ip_forward", "1");
         }
@@ -135,7 +136,24 @@ public sealed class LabUnderlay(UnderlayLayout layout)
         {
             nl.AddRoute(Route.DefaultVia(Segment(segment).AddressAt(254u), nl.GetLink(HostInterface).Index));
         }
+        WaitForPort(segment, port);
     }
+
+    /// <summary>
+    /// The switch's end of a cable came up first, so it carries frames only once the kernel's link watch has run for it
+    /// (see NetlinkHandle.WaitUntilRunning); a lab is ready only when every port is.
+    /// </summary>
+    private void WaitForPort(int segment, string port)
+    {
+        using var sw = NetworkNamespace.Open(SwitchNamespace(segment));
+        using var nl = sw.OpenNetlink();
+        if (!nl.WaitUntilRunning(port, ReadyTimeout))
+        {
+            throw new LabException($"port {port} of {SwitchNamespace(segment)} does not carry frames {ReadyTimeout.TotalSeconds:0} s after it came up");
+        }
+    }
+
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>A veth from the segment's switch (port <paramref name="port"/>) into <paramref name="target"/> as <paramref name="name"/>.</summary>
     private void PlugInto(int segment, string port, NetworkNamespace target, string name)

@@ -191,6 +191,12 @@ public sealed class SeedOverlay : IDisposable
         hostLinks.SetLinkUp("lo");
         hostLinks.SetLinkUp("eth0");
         hostLinks.AddAddress("eth0", host.UnderlayAddress, 24);
+        // Each veth end that came up before its peer carries traffic only once the kernel's link watch has attached its
+        // transmit queue; until then it drops what it is given (see NetlinkHandle.WaitUntilRunning).
+        using (var ul = Underlay.OpenNetlink())
+        {
+            ul.WaitUntilRunning($"ul-h{n}", TimeSpan.FromSeconds(2));
+        }
 
         Step($"host {n}: overlay bridge {Bridge} with gateway {Gateway}/{PrefixLength}");
         overlayLinks.SetLinkUp("lo");
@@ -232,6 +238,7 @@ public sealed class SeedOverlay : IDisposable
         containerLinks.SetLinkUp("lo");
         containerLinks.SetLinkUp("eth0");
         containerLinks.AddRoute(Route.DefaultVia(Gateway, containerLinks.GetLink("eth0").Index));
+        overlayLinks.WaitUntilRunning(host.VethName, TimeSpan.FromSeconds(2));
     }
 
     /// <summary>

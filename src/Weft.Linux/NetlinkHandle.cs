@@ -111,6 +111,29 @@ public sealed class NetlinkHandle : IDisposable
 
     public void SetLinkUp(string name) => SetLinkFlags(name, up: true);
 
+    /// <summary>
+    /// Waits until the link is running (IFF_RUNNING): up, with carrier, and its transmit queue attached. The kernel does
+    /// the last of these in its link-watch work, which waits for the rtnl lock; until then the link drops whatever it
+    /// is asked to send. So a veth end that came up before its peer (its carrier came later) is not ready to carry
+    /// traffic when SetLinkUp returns, and a moment later it is. Returns false if it is still not running at the timeout.
+    /// </summary>
+    public bool WaitUntilRunning(string name, TimeSpan timeout)
+    {
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (true)
+        {
+            if ((GetLink(name).Flags & LinkFlags.Running) != 0)
+            {
+                return true;
+            }
+            if (Environment.TickCount64 > deadline)
+            {
+                return false;
+            }
+            Thread.Sleep(1);
+        }
+    }
+
     public void SetLinkDown(string name) => SetLinkFlags(name, up: false);
 
     public void SetLinkMtu(string name, int mtu)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Weft.Lab;
 using Weft.Linux.Links;
@@ -60,28 +59,6 @@ public sealed class TestUnderlay : IDisposable
             var name = Namespaces.NameFor($"h{i}");
             var address = Builder.BuildHost(i, name);
             _hosts.Add(new UnderlayHost(i, name, Namespaces.Open(name), address));
-        }
-        foreach (var ns in Builder.InfrastructureNamespaces.Select(Namespaces.Open).Concat(_hosts.Select(h => h.Namespace)))
-        {
-            WaitRunning(ns);
-        }
-    }
-
-    /// <summary>
-    /// Until the kernel's link watcher has run for a new veth (up to a second, longer under load), it still has the no-op
-    /// qdisc that drops every frame sent; IFF_RUNNING is set in the same step. Waits for it on every veth in <paramref name="ns"/>.
-    /// </summary>
-    private static void WaitRunning(NetworkNamespace ns)
-    {
-        using var nl = ns.OpenNetlink();
-        var clock = Stopwatch.StartNew();
-        while (nl.ListLinks().Where(l => l is Veth && l.Up).FirstOrDefault(l => (l.Flags & LinkFlags.Running) == 0) is { } waiting)
-        {
-            if (clock.Elapsed > TimeSpan.FromSeconds(10))
-            {
-                throw new TimeoutException($"{waiting.Name} in {ns.Name} is not running after 10 s");
-            }
-            Thread.Sleep(20);
         }
     }
 }
