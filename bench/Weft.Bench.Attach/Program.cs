@@ -4,8 +4,6 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Weft.Api;
 using Weft.Bench;
-using Weft.Linux;
-using Weft.Linux.Links;
 using Weft.Linux.Namespaces;
 using Weft.Testing;
 

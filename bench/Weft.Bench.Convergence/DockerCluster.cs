@@ -6,7 +6,6 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using Weft.Lab;
-using Weft.Linux;
 using Weft.Linux.Links;
 using Weft.Linux.Namespaces;
 

@@ -1,5 +1,4 @@
 using System.Net;
-using Weft.Core.Addressing;
 using Weft.Core.Errors;
 using Weft.Core.Ipam;
 using Weft.Core.Model;

@@ -1,4 +1,3 @@
-using Weft.Linux.Interop;
 
 namespace Weft.Linux;
 

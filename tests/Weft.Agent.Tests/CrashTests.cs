@@ -1,11 +1,9 @@
-using System.Diagnostics;
 using System.Net.NetworkInformation;
 using Weft.Api;
 using Weft.Cluster;
 using Weft.Core.Errors;
 using Weft.Core.Model;
 using Weft.Core.Naming;
-using Weft.Linux.Links;
 using Weft.Linux.Namespaces;
 using Weft.Linux.Processes;
 using Weft.Linux.Routing;

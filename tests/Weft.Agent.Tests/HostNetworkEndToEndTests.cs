@@ -1,5 +1,4 @@
 using Weft.Api;
-using Weft.Lab;
 using Weft.Linux.Namespaces;
 using Weft.Linux.Processes;
 using Weft.Testing;

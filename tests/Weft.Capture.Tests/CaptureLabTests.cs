@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using Weft.Api;
 using Weft.Cli.Commands.Capture;
-using Weft.Lab;
 using Weft.Linux.Namespaces;
 using Weft.Linux.Packets;
 using Weft.Testing;

@@ -1,4 +1,3 @@
-using Weft.Api;
 using Weft.Cli.Output;
 using Weft.Cli.Tests.Support;
 

@@ -1,6 +1,4 @@
 using Weft.Cluster.Tests.Infrastructure;
-using Weft.Core.Model;
-using Weft.Store;
 
 namespace Weft.Cluster.Tests;
 

@@ -1,6 +1,5 @@
 using Weft.Cluster.Tests.Infrastructure;
 using Weft.Core.Model;
-using Weft.Store;
 
 namespace Weft.Cluster.Tests;
 

@@ -1,7 +1,6 @@
 using Weft.Cluster.Tests.Infrastructure;
 using Weft.Core.Errors;
 using Weft.Core.Model;
-using Weft.Store;
 
 namespace Weft.Cluster.Tests;
 

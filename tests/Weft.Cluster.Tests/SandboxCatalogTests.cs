@@ -1,6 +1,5 @@
 using Weft.Core.Errors;
 using Weft.Cluster.Tests.Infrastructure;
-using Weft.Store;
 
 namespace Weft.Cluster.Tests;
 

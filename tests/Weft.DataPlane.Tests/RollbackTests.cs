@@ -1,4 +1,3 @@
-using System.Net;
 using Weft.Core.Naming;
 using Weft.DataPlane.Drivers;
 using Weft.Linux;

@@ -1,5 +1,4 @@
 using System.Net;
-using Weft.Dns;
 
 namespace Weft.Dns.Tests;
 

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Text;
-using Weft.Dns;
 
 namespace Weft.Dns.Tests;
 

@@ -1,4 +1,3 @@
-using Weft.Dns;
 
 namespace Weft.Dns.Tests;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Weft.Dns;
 
 namespace Weft.Dns.Tests;
 

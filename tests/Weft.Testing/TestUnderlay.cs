@@ -1,6 +1,5 @@
 using System.Net;
 using Weft.Lab;
-using Weft.Linux.Links;
 using Weft.Linux.Namespaces;
 
 namespace Weft.Testing;

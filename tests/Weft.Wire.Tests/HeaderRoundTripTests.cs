@@ -1,4 +1,3 @@
-using Weft.Core.Addressing;
 using Weft.Testing;
 namespace Weft.Wire.Tests;
 

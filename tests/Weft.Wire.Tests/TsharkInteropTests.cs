@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Weft.Wire.Pcap;
 using Weft.Testing;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Weft.Api;
-using Weft.Cluster;
 using Weft.Core.Errors;
 using Weft.Linux;
 using Weft.Store;

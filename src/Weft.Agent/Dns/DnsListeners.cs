@@ -4,7 +4,6 @@ using Weft.Core.Model;
 using Weft.DataPlane;
 using Weft.Dns;
 using Weft.Linux;
-using Weft.Linux.Namespaces;
 
 namespace Weft.Agent.Dns;
 

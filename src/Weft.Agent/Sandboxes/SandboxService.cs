@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Weft.Agent.Endpoints;
-using Weft.Agent.Kernel;
 using Weft.Agent.State;
 using Weft.Api;
 using Weft.Cluster;

@@ -2,7 +2,6 @@ using System.Net;
 using Weft.Core.Model;
 using Weft.Core.Naming;
 using Weft.Linux;
-using Weft.Linux.Links;
 using Weft.Linux.Namespaces;
 
 namespace Weft.DataPlane.Drivers;
