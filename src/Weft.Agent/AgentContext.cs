@@ -11,7 +11,7 @@ public sealed record AgentContext(HostIdentity Host, AgentOptions Options, strin
     public string HostName => Host.Name;
 
     /// <summary>Where this host's data plane is built.</summary>
-    public HostContext DataPlane => new(Host, Options.NetnsDirectory);
+    public HostContext DataPlane => new(Host, Options.NetnsDirectory, Options.ContainerDnsAddress);
 
     /// <summary>The directory of named network namespaces, as recorded in sandbox records.</summary>
     public string NetnsDirectory => Options.NetnsDirectory ?? Linux.Namespaces.NetworkNamespace.DefaultRunDirectory;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Console;
 using System.Net;
 using Weft.Agent.Api;
 using Weft.Agent.Dns;
+using Weft.Agent.Docker;
 using Weft.Agent.Host;
 using Weft.Agent.Endpoints;
 using Weft.Agent.Kernel;
@@ -51,7 +52,8 @@ public static class AgentHost
         using var kernelLock = new KernelLock();
         var drivers = new NetworkDriverRegistry(context.DataPlane);
         var intents = new IntentJournal(context.IntentDirectory);
-        await using var dnsServer = new DnsServer(new ClusterDnsDirectory(view, hostId), DnsUpstreamFor(options),
+        var hostDnsClients = new HostDnsClients();
+        await using var dnsServer = new DnsServer(new ClusterDnsDirectory(view, hostId, hostDnsClients), DnsUpstreamFor(options),
             new DnsServerOptions { ClientQueriesPerSecond = options.DnsClientRate, ClientBurst = Math.Max(1, 2 * options.DnsClientRate) });
         await using var dns = new DnsListeners(dnsServer, drivers, loggerFactory.CreateLogger<DnsListeners>());
         using var reconciler = new Reconciler(view, drivers, kernelLock, dns, intents, hostId, options.ResyncInterval, options.NetworkLinger, loggerFactory.CreateLogger<Reconciler>());
@@ -71,9 +73,11 @@ public static class AgentHost
         var api = new ApiServer(context, view, new NetworkCatalog(store), sandboxes, new ApiViews(drivers), Status);
         await using var web = await api.StartAsync(new ForwardingLoggerProvider(loggerFactory), stop);
         log.LogInformation("API listening on {Socket}", options.SocketPath);
+        await using var docker = await DockerIntegration.StartAsync(context, view, store, lifecycle, dns, hostDnsClients, loggerFactory, new ForwardingLoggerProvider(loggerFactory), stop);
 
         var tasks = new[]
         {
+            docker?.RunAsync(stop) ?? Task.CompletedTask,
             RetryAsync("registration", () => registration.StartAsync(stop), log, stop),
             view.RunAsync(stop),
             reconciler.RunAsync(stop),

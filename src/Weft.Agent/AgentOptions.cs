@@ -51,4 +51,30 @@ public sealed record AgentOptions
     public const int DefaultDnsClientRate = 5000;
 
     public string SocketPath => Path.Combine(RunDirectory, "weft.sock");
+
+    /// <summary>
+    /// Where Docker finds Weft's network and IPAM plugin; null: no Docker integration. Docker looks for
+    /// /run/docker/plugins/NAME.sock by itself; a per-daemon /etc/docker/plugins/weft.spec can name another path.
+    /// </summary>
+    public string? DockerPluginSocket { get; init; } = "/run/docker/plugins/weft.sock";
+
+    /// <summary>The local dockerd's API, where Weft learns container names and keeps Docker's copies of its networks.</summary>
+    public string DockerSocket { get; init; } = "/var/run/docker.sock";
+
+    /// <summary>
+    /// How old a Docker endpoint dockerd no longer lists, or an address Docker asked for and never used, must be before
+    /// the agent frees it (a container removed while the agent was down, a daemon that died mid-run). Docker's own steps
+    /// (address, endpoint, join) follow each other within moments; the agent looks at half this interval, at most every 30 s.
+    /// </summary>
+    public TimeSpan DockerCollectGrace { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// One address where Weft's DNS answers every container: each overlay network's bridge holds it beside its gateway (a
+    /// Docker container is routed there through its first Weft network), and so does this host's loopback (for containers
+    /// on no Weft network: names are only forwarded for them). Docker's embedded resolver asks it for names Docker does
+    /// not know when dockerd runs with `--dns` set to it. Link-local, so no other machine routes to it. Null: none.
+    /// </summary>
+    public System.Net.IPAddress? ContainerDnsAddress { get; init; } = DefaultContainerDnsAddress;
+
+    public static readonly System.Net.IPAddress DefaultContainerDnsAddress = System.Net.IPAddress.Parse("169.254.53.53");
 }

@@ -22,6 +22,15 @@ public sealed record EndpointSpec
     public IReadOnlyList<string> Aliases { get; init; } = [];
     /// <summary>A static address (Docker's --ip); null takes the next free one.</summary>
     public IPAddress? Address { get; init; }
+
+    /// <summary>
+    /// <see cref="Address"/> is already held for this endpoint by a pending allocation of <see cref="HostId"/> (Docker's
+    /// IPAM asks for the address before the endpoint exists); the endpoint takes it over instead of claiming it afresh.
+    /// </summary>
+    public bool TakesPendingAddress { get; init; }
+
+    /// <summary>A MAC the engine chose (Docker's --mac-address); null derives one from <see cref="Id"/>.</summary>
+    public MacAddress? Mac { get; init; }
 }
 
 /// <summary>
@@ -106,10 +115,16 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
                     Hostname = spec.Hostname,
                     Aliases = spec.Aliases,
                     HostId = spec.HostId,
-                    Mac = MacAddress.ForEndpoint(spec.Id),
+                    Mac = spec.Mac ?? MacAddress.ForEndpoint(spec.Id),
                     InterfaceName = spec.InterfaceName,
                     CreatedAt = now,
                 };
+                if (spec.TakesPendingAddress)
+                {
+                    var held = await PendingRevisionAsync(network, spec, cancellationToken);
+                    planned.Add(new PlannedEndpoint(spec, record, new[] { spec.Address! }.AsEnumerable().GetEnumerator(), PoolOf(network, spec.Address)) { PendingRevision = held });
+                    continue;
+                }
                 var candidates = network.Driver.ManagesAddresses() && network.Subnets.Count > 0
                     ? await CandidatesAsync(network, spec.Address, cancellationToken)
                     : null;
@@ -134,11 +149,11 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
                     {
                         throw refused;
                     }
-                    if (!await NetworksUnchangedAsync(networks, cancellationToken))
+                    if (!await NetworksUnchangedAsync(networks, cancellationToken) || await PendingChangedAsync(planned, cancellationToken))
                     {
-                        break; // a network changed or went away: start over from a fresh read
+                        break; // a network or a pending allocation changed: start over from a fresh read (which says if it is gone)
                     }
-                    foreach (var p in planned.Where(p => p.Address is not null))
+                    foreach (var p in planned.Where(p => p.Address is not null && p.PendingRevision is null))
                     {
                         if (await store.GetAsync(ClusterKeys.Address(p.Record.NetworkId, p.Address!), cancellationToken) is null)
                         {
@@ -175,7 +190,7 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
             if (p.Address is { } address)
             {
                 var ipKey = ClusterKeys.Address(record.NetworkId, address);
-                compares.Add(Compare.Absent(ipKey));
+                compares.Add(p.PendingRevision is { } held ? Compare.ModRevisionIs(ipKey, held) : Compare.Absent(ipKey));
                 ops.Add(TxnOp.Put(ipKey, RecordCodec.Encode(AllocationRecord.ForEndpoint(record, record.CreatedAt))));
                 ops.Add(TxnOp.Delete(ClusterKeys.ReleasedAddress(record.NetworkId, address)));
             }
@@ -198,6 +213,18 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
         return true;
     }
 
+    private async Task<bool> PendingChangedAsync(List<PlannedEndpoint> planned, CancellationToken cancellationToken)
+    {
+        foreach (var p in planned.Where(p => p.PendingRevision is not null))
+        {
+            if ((await store.GetAsync(ClusterKeys.Address(p.Record.NetworkId, p.Address!), cancellationToken))?.ModRevision != p.PendingRevision)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>One endpoint of a reservation and the address it tries, from its own run of candidates.</summary>
     private sealed class PlannedEndpoint(EndpointSpec spec, EndpointRecord record, IEnumerator<IPAddress>? candidates, AddressPool? pool) : IDisposable
     {
@@ -208,6 +235,9 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
         public EndpointRecord Record { get; } = record;
 
         public IPAddress? Address { get; private set; }
+
+        /// <summary>The revision of the pending allocation this endpoint takes over, when it takes one over.</summary>
+        public long? PendingRevision { get; init; }
 
         /// <summary>Keeps the current candidate unless told to move on; skips what an earlier endpoint of the same reservation chose.</summary>
         public void Choose(HashSet<(string, IPAddress)> chosen)
@@ -231,6 +261,123 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
         public void Advance() => _needNext = true;
 
         public void Dispose() => candidates?.Dispose();
+    }
+
+    /// <summary>
+    /// Takes an address for an endpoint that does not exist yet, as Docker's IPAM asks for one before it creates the
+    /// endpoint: the next free one, or <paramref name="requested"/>. The allocation is pending, owned by
+    /// <paramref name="requestId"/> on <paramref name="hostId"/>, until an endpoint takes it over
+    /// (<see cref="EndpointSpec.TakesPendingAddress"/>) or <see cref="ReleasePendingAsync"/> gives it back.
+    /// </summary>
+    public async Task<IPAddress> ReservePendingAsync(string networkName, IPAddress? requested, string requestId, string hostId, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var kv = await store.GetAsync(ClusterKeys.Network(networkName), cancellationToken);
+            var network = (kv is null ? null : RecordCodec.Network(kv.Value)) ?? throw WeftErrors.NetworkNotFound(networkName);
+            RequireUsable(new EndpointSpec { NetworkName = networkName, SandboxId = requestId, HostId = hostId, InterfaceName = "", Address = requested }, network);
+            var pool = PoolOf(network, requested);
+            foreach (var address in (await CandidatesAsync(network, requested, cancellationToken)).Take(CandidatesPerAttempt))
+            {
+                var ipKey = ClusterKeys.Address(network.Id, address);
+                var txn = Txn.If(Compare.ModRevisionIs(ClusterKeys.Network(networkName), kv!.ModRevision), Compare.Absent(ipKey)).Then(
+                    TxnOp.Put(ipKey, RecordCodec.Encode(AllocationRecord.Pending(requestId, hostId, _clock.GetUtcNow()))),
+                    TxnOp.Delete(ClusterKeys.ReleasedAddress(network.Id, address)));
+                if ((await store.TxnAsync(txn, cancellationToken)).Succeeded)
+                {
+                    return address;
+                }
+                if ((await store.GetAsync(ClusterKeys.Network(networkName), cancellationToken))?.ModRevision != kv.ModRevision)
+                {
+                    break;
+                }
+                if (requested is not null)
+                {
+                    throw new WeftValidationException(ErrorCodes.IpTaken, $"{address} is already in use on network '{networkName}'");
+                }
+            }
+            if (requested is null && !(await CandidatesAsync(network, null, cancellationToken)).Any())
+            {
+                throw new WeftValidationException(ErrorCodes.PoolExhausted, $"network '{networkName}' has no free address left in {pool}");
+            }
+        }
+        throw new WeftValidationException(ErrorCodes.Contention, $"no address could be taken on network '{networkName}': it kept changing during {MaxAttempts} attempts");
+    }
+
+    /// <summary>The pending allocations of <paramref name="hostId"/>, with when each was made: for collecting those no endpoint took.</summary>
+    public async Task<IReadOnlyList<(string NetworkId, IPAddress Address, DateTimeOffset CreatedAt)>> ListPendingAsync(string hostId, CancellationToken cancellationToken = default) =>
+        [.. (await store.ListAsync(ClusterKeys.Ipam, cancellationToken)).Items
+            .Select(kv => (Key: kv.Key, Allocation: RecordCodec.Allocation(kv.Value)))
+            .Where(x => x.Allocation is { OwnerKind: AllocationOwnerKind.Pending } a && a.HostId == hostId
+                && IPAddress.TryParse(ClusterKeys.LastSegment(x.Key), out _))
+            .Select(x => (NetworkIdOf(x.Key), IPAddress.Parse(ClusterKeys.LastSegment(x.Key)), x.Allocation!.CreatedAt))];
+
+    private static string NetworkIdOf(string ipamKey)
+    {
+        var rest = ipamKey[ClusterKeys.Ipam.Length..];
+        return rest[..rest.IndexOf('/', StringComparison.Ordinal)];
+    }
+
+    /// <summary>Gives back a pending allocation of <paramref name="hostId"/>; an address an endpoint holds, or that is free, is left alone.</summary>
+    public async Task<bool> ReleasePendingAsync(string networkId, IPAddress address, string hostId, CancellationToken cancellationToken = default)
+    {
+        var ipKey = ClusterKeys.Address(networkId, address);
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var kv = await store.GetAsync(ipKey, cancellationToken);
+            if (kv is null || RecordCodec.Allocation(kv.Value) is not { OwnerKind: AllocationOwnerKind.Pending } pending || pending.HostId != hostId)
+            {
+                return false;
+            }
+            var txn = Txn.If(Compare.ModRevisionIs(ipKey, kv.ModRevision)).Then(
+                TxnOp.Delete(ipKey),
+                TxnOp.Put(ClusterKeys.ReleasedAddress(networkId, address), RecordCodec.Encode(new ReleasedRecord(_clock.GetUtcNow()))));
+            if ((await store.TxnAsync(txn, cancellationToken)).Succeeded)
+            {
+                return true;
+            }
+        }
+        throw new WeftValidationException(ErrorCodes.Contention, $"the pending address {address} was not released: it kept changing during {MaxAttempts} attempts");
+    }
+
+    /// <summary>
+    /// Rewrites an endpoint's record (its names once they are learnt, the sandbox it joined), only while it exists: a late
+    /// update never brings a removed endpoint back. Its network, host, address and MAC cannot change. Returns the revision.
+    /// </summary>
+    public async Task<long> UpdateAsync(EndpointRecord endpoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        foreach (var alias in endpoint.Aliases)
+        {
+            NameRules.ValidateAlias(alias);
+        }
+        var key = ClusterKeys.Endpoint(endpoint.NetworkId, endpoint.Id);
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var kv = await store.GetAsync(key, cancellationToken);
+            if (kv is null || RecordCodec.Endpoint(kv.Value) is not { } current)
+            {
+                throw new WeftValidationException(ErrorCodes.NotFound, $"endpoint {WeftIds.Short(endpoint.Id)} on network '{endpoint.NetworkName}' not found");
+            }
+            var kept = endpoint with { HostId = current.HostId, Address = current.Address, Mac = current.Mac, NetworkName = current.NetworkName };
+            var txn = Txn.If(Compare.ModRevisionIs(key, kv.ModRevision)).Then(TxnOp.Put(key, RecordCodec.Encode(kept)), TxnOp.Put(ClusterKeys.EndpointsMeta(endpoint.NetworkId), Marker));
+            var result = await store.TxnAsync(txn, cancellationToken);
+            if (result.Succeeded)
+            {
+                return result.Revision;
+            }
+        }
+        throw new WeftValidationException(ErrorCodes.Contention, $"endpoint {WeftIds.Short(endpoint.Id)} was not updated: it kept changing during {MaxAttempts} attempts");
+    }
+
+    /// <summary>The revision of the pending allocation of <paramref name="spec"/>'s address, which must be its host's.</summary>
+    private async Task<long> PendingRevisionAsync(NetworkRecord network, EndpointSpec spec, CancellationToken cancellationToken)
+    {
+        var address = spec.Address ?? throw new ArgumentException("an endpoint that takes a pending address names it", nameof(spec));
+        var kv = await store.GetAsync(ClusterKeys.Address(network.Id, address), cancellationToken);
+        return kv is not null && RecordCodec.Allocation(kv.Value) is { OwnerKind: AllocationOwnerKind.Pending } pending && pending.HostId == spec.HostId
+            ? kv.ModRevision
+            : throw new WeftValidationException(ErrorCodes.InvalidAddress, $"{address} on network '{network.Name}' was not asked for by this host (no pending allocation holds it)");
     }
 
     /// <summary>

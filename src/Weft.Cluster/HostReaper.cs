@@ -83,6 +83,20 @@ public sealed class HostReaper(IClusterStore store, TimeSpan gracePeriod, TimePr
             }
         }
         var orphans = endpoints.Where(e => !sandboxes.Any(s => s.Id == e.SandboxId)).Select(EndpointKey.Of).ToList();
-        return orphans.Count == 0 || await _endpoints.RemoveAsync(orphans, TxnAddition.Guards(store, stillAway), cancellationToken) is not null;
+        if (orphans.Count > 0 && await _endpoints.RemoveAsync(orphans, TxnAddition.Guards(store, stillAway), cancellationToken) is null)
+        {
+            return false;
+        }
+        // Addresses the host asked for (Docker's IPAM) for endpoints it never made.
+        foreach (var kv in (await store.ListAsync(ClusterKeys.Ipam, cancellationToken)).Items)
+        {
+            if (RecordCodec.Allocation(kv.Value) is { OwnerKind: AllocationOwnerKind.Pending } pending && pending.HostId == hostId
+                && !(await store.TxnAsync(new Txn([.. stillAway, Compare.ModRevisionIs(kv.Key, kv.ModRevision)], [TxnOp.Delete(kv.Key)], []), cancellationToken)).Succeeded
+                && !await TxnAddition.HoldsAsync(store, stillAway, cancellationToken))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using Weft.Core.Model;
 using Weft.Core.Naming;
 using Weft.Linux;
@@ -17,8 +18,8 @@ internal static class BridgePorts
     /// <summary>How long a join waits for a new veth to carry traffic (the kernel's link watch, normally well under a millisecond).</summary>
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(2);
 
-    /// <summary>The bridge itself: present, up, with the network's MTU and exactly its gateway addresses.</summary>
-    public static ApplyResult EnsureBridge(NetlinkHandle nl, string name, NetworkRecord network, int mtu)
+    /// <summary>The bridge itself: present, up, with the network's MTU and exactly its gateway addresses (and <paramref name="extra"/>, /32s).</summary>
+    public static ApplyResult EnsureBridge(NetlinkHandle nl, string name, NetworkRecord network, int mtu, IPAddress? extra = null)
     {
         var added = 0;
         var removed = 0;
@@ -35,6 +36,10 @@ internal static class BridgePorts
         var want = network.Subnets.Where(s => s.Gateway is not null)
             .Select(s => (Address: s.Gateway!, Prefix: s.Subnet.PrefixLength))
             .ToHashSet();
+        if (extra is not null)
+        {
+            want.Add((extra, extra.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+        }
         var have = nl.ListAddresses(bridge.Index)
             .Where(a => !a.Address.IsIPv6LinkLocal)
             .ToList();
@@ -79,9 +84,11 @@ internal static class BridgePorts
             var veth = nl.FindLink(vethName);
             if (veth is null)
             {
-                if (!File.Exists(endpoint.NamespacePath))
+                if (endpoint.HandOver || !File.Exists(endpoint.NamespacePath))
                 {
-                    continue; // the sandbox is gone; its endpoint record will follow (or a crash's intent removes it)
+                    // The sandbox is gone (its endpoint record will follow, or a crash's intent removes it), or the engine
+                    // took the interface and will hand over no other.
+                    continue;
                 }
                 try
                 {
@@ -115,13 +122,25 @@ internal static class BridgePorts
         var ep = local.Endpoint;
         var hostSide = KernelNames.VethHostName(ep.Id);
         var containerSide = KernelNames.VethContainerName(ep.Id);
-        using var sandbox = NetworkNamespace.OpenPath(local.NamespacePath);
-        nl.AddLink(new Veth { Name = hostSide, Mtu = mtu, PeerName = containerSide, PeerNamespace = sandbox });
+        // Handed over: the container's end stays in the host's namespace (the calling thread's), for the engine to take.
+        using var target = local.HandOver ? NetworkNamespace.OpenCurrent() : NetworkNamespace.OpenPath(local.NamespacePath);
+        nl.AddLink(new Veth
+        {
+            Name = hostSide,
+            Mtu = mtu,
+            PeerName = containerSide,
+            PeerNamespace = target,
+            PeerMacAddress = local.HandOver ? ep.Mac.ToPhysical() : null,
+        });
         try
         {
             nl.SetLinkMaster(hostSide, bridgeName);
             nl.SetLinkUp(hostSide);
-            SandboxInterface.Configure(sandbox, containerSide, ep, network, mtu, local.DefaultRoute);
+            if (local.HandOver)
+            {
+                return; // the engine brings its end up once it has moved it, and the link watch follows then
+            }
+            SandboxInterface.Configure(target, containerSide, ep, network, mtu, local.DefaultRoute);
             // The host end came up first, so its carrier came with the sandbox's end and its transmit queue only once
             // the kernel's link watch ran: until then replies to the sandbox would be dropped. Ready means it carries.
             nl.WaitUntilRunning(hostSide, ReadyTimeout);

@@ -27,6 +27,9 @@ public interface INetworkDriver
     /// <summary>Where sandboxes ask for names on this network: its gateway; null for a network without Weft's DNS.</summary>
     IPAddress? DnsAddress(NetworkRecord network);
 
+    /// <summary>Every address Weft's DNS answers on for this network, in its gateway's namespace: <see cref="DnsAddress"/> first.</summary>
+    IReadOnlyList<IPAddress> DnsListenAddresses(NetworkRecord network);
+
     /// <summary>
     /// Opens the namespace that holds the network's gateway on this host, where its DNS listener binds; null when the
     /// network has no gateway here (not built yet, or a driver without one).

@@ -10,7 +10,12 @@ namespace Weft.DataPlane;
 /// </summary>
 /// <param name="NamespacePath">The namespace file, such as /run/netns/weftsb-host1_web or /proc/PID/ns/net.</param>
 /// <param name="DefaultRoute">Whether this interface carries the namespace's default route (its first network, unless internal).</param>
-public sealed record LocalEndpoint(EndpointRecord Endpoint, string NamespacePath, bool DefaultRoute);
+/// <param name="HandOver">
+/// The engine moves and configures the interface itself (Docker): the container's end is left in the host's namespace,
+/// named <see cref="Core.Naming.KernelNames.VethContainerName"/>, with the endpoint's MAC and the network's MTU, for the
+/// engine to take. Such an interface, once taken, is the engine's: a driver never plugs it in again.
+/// </param>
+public sealed record LocalEndpoint(EndpointRecord Endpoint, string NamespacePath, bool DefaultRoute, bool HandOver = false);
 
 /// <summary>An endpoint on another host: its frames go in VXLAN to <see cref="Vtep"/>.</summary>
 public sealed record RemoteEndpoint(IPAddress Address, MacAddress Mac, IPAddress Vtep);

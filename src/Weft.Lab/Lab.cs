@@ -44,6 +44,7 @@ public static class Lab
             WeftCommand = options.WeftCommand,
             HostTtlSeconds = (int)Math.Ceiling(options.HostTtl.TotalSeconds),
             AgentArguments = options.AgentArguments,
+            Docker = options.Docker,
             InfrastructureNamespaces = topology.InfrastructureNamespaces,
             CreatedAt = DateTimeOffset.UtcNow,
         };
@@ -79,6 +80,17 @@ public static class Lab
                 progress($"embedded store {state.StoreUrl}");
             }
 
+            var image = Path.Combine(directory, "busybox.tar");
+            if (options.Docker)
+            {
+                // The daemons and the agents share each host's mount namespace, made before either starts.
+                await LabDocker.MakePrivateAsync(directory, ct);
+                await BusyboxImage.WriteAsync(image, ct);
+                foreach (var h in hosts)
+                {
+                    await LabDocker.PrepareHostAsync(h, ct);
+                }
+            }
             for (var i = 0; i < hosts.Count; i++)
             {
                 var h = hosts[i];
@@ -90,6 +102,21 @@ public static class Lab
             foreach (var h in hosts)
             {
                 await WaitHealthyAsync(h, ct);
+            }
+            if (options.Docker)
+            {
+                // After the agents, as systemd orders them: a dockerd that starts before its plugins blocks on them.
+                for (var i = 0; i < hosts.Count; i++)
+                {
+                    hosts[i] = hosts[i] with { DockerPid = LabDocker.Start(state, hosts[i]) };
+                    state = state with { Hosts = [.. hosts] };
+                    state.Save();
+                }
+                foreach (var h in hosts)
+                {
+                    await LabDocker.WaitReadyAsync(h, h.DockerPid!.Value, image, ct);
+                }
+                progress($"dockerd on every host, plugin 'weft' from its agent, image {BusyboxImage.Name} loaded");
             }
             progress($"lab '{options.Name}' is up");
             return state;
@@ -120,6 +147,10 @@ public static class Lab
         {
             throw new LabException("the lab needs the weft executable to start agents");
         }
+        if (o.Docker && LabDocker.Problem() is { } problem)
+        {
+            throw new LabException($"--docker: {problem}");
+        }
         Core.Naming.NameRules.ValidateNetworkName(o.Name);
         if (o.Name.Length > 20)
         {
@@ -130,7 +161,9 @@ public static class Lab
     private static int StartAgent(LabState state, LabHost h, IReadOnlyDictionary<string, string>? environment = null)
     {
         using var ns = NetworkNamespace.Open(h.Namespace);
-        return LabProcesses.StartDetached(ns, AgentCommand(state, h), h.LogPath, environment);
+        // With Docker the agent lives in the host's mount namespace too, where Docker's container namespaces are mounted.
+        var command = state.Docker ? LabDocker.InHost(h, AgentCommand(state, h)) : AgentCommand(state, h);
+        return LabProcesses.StartDetached(ns, command, h.LogPath, environment);
     }
 
     /// <summary>Kills a host's agent with SIGKILL, as a crash would; its data plane stays as it was.</summary>
@@ -164,6 +197,43 @@ public static class Lab
         return next;
     }
 
+    /// <summary>
+    /// Stops a host's dockerd the way its service manager would (SIGTERM, then waiting for it). The lab's daemons run with
+    /// live-restore, so their containers keep running, with their network, until <see cref="StartDockerAsync"/>.
+    /// </summary>
+    public static async Task<LabState> StopDockerAsync(LabState state, string hostName, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var h = state.Host(hostName);
+        if (h.DockerPid is { } pid)
+        {
+            await LabDocker.StopAsync(h, pid, ct);
+        }
+        var next = state with { Hosts = [.. state.Hosts.Select(x => x.Name == hostName ? x with { DockerPid = null } : x)] };
+        next.Save();
+        return next;
+    }
+
+    /// <summary>Starts a host's dockerd again (after <see cref="StopDockerAsync"/>) and waits until it answers.</summary>
+    public static async Task<LabState> StartDockerAsync(LabState state, string hostName, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var h = state.Host(hostName);
+        if (!state.Docker)
+        {
+            throw new LabException($"lab '{state.Name}' runs no Docker (weft lab up --docker)");
+        }
+        if (h.DockerPid is { } running && LabProcesses.IsAlive(running))
+        {
+            throw new LabException($"the dockerd of {hostName} is already running (pid {running})");
+        }
+        h = h with { DockerPid = LabDocker.Start(state, h) };
+        var next = state with { Hosts = [.. state.Hosts.Select(x => x.Name == hostName ? h : x)] };
+        next.Save();
+        await LabDocker.WaitReadyAsync(h, h.DockerPid.Value, imageTar: null, ct);
+        return next;
+    }
+
     private static IReadOnlyList<string> AgentCommand(LabState state, LabHost h) =>
     [
         .. state.WeftCommand, "agent",
@@ -173,6 +243,9 @@ public static class Lab
         "--name", h.Name,
         "--state-dir", Path.Combine(h.Directory, "state"),
         "--run-dir", Path.Combine(h.Directory, "run"),
+        // Each lab host has its own Docker plugin socket (named by its /etc/docker/plugins/weft.spec) and daemon.
+        "--docker-plugin-socket", LabDocker.PluginSocket(h),
+        "--docker-socket", LabDocker.Socket(h),
         .. state.AgentArguments,
     ];
 
@@ -277,6 +350,16 @@ public static class Lab
         var pins = all.Where(n => Core.Naming.KernelNames.TryParseHostNamespaceName(n, out var h) && IsHostName(h)
             && LabProcesses.Identity(n) is { } pinned && ownIdentities.Contains(pinned)).ToList();
 
+        // Docker first: its containers live in namespaces of their own, found by their cgroup; then its daemon.
+        if (state?.Docker == true)
+        {
+            progress("stopping the hosts' dockerd and their containers");
+            foreach (var host in state.Hosts)
+            {
+                LabDocker.Down(state, host);
+            }
+        }
+
         // Sandbox processes by the mark their agent gave them too: one whose namespace was never named (a crash) is in none.
         var pids = LabProcesses.InNamespaces(namespaces)
             .Concat(MarkedProcesses.Find(SandboxMark.Variable, v => v.Split('/')[0] is var h && IsHostName(h)))
@@ -312,6 +395,12 @@ public static class Lab
         var directory = Path.Combine(baseDirectory, name);
         if (Directory.Exists(directory))
         {
+            // A Docker lab's hosts pinned mount namespaces in it, and it is a private mount of its own.
+            foreach (var host in state?.Hosts ?? [])
+            {
+                MountPoints.Detach(LabDocker.MountNamespace(host));
+            }
+            MountPoints.Detach(directory);
             Directory.Delete(directory, recursive: true);
         }
         progress(namespaces.Count == 0 && state is null ? $"no lab named '{name}'" : $"lab '{name}' removed ({namespaces.Count} namespaces)");
@@ -339,7 +428,10 @@ public static class Lab
         {
             psi.ArgumentList.Add(a);
         }
-        psi.Environment[WeftApiClient.SocketEnvironmentVariable] = host.SocketPath;
+        foreach (var (k, v) in HostEnvironment(host))
+        {
+            psi.Environment[k] = v;
+        }
         psi.Environment["WEFT_LAB_HOST"] = host.Name;
         if (Path.IsPathRooted(weftCommand[0]) && Path.GetFileName(weftCommand[0]) == "weft")
         {
@@ -350,6 +442,21 @@ public static class Lab
         using var process = ns.StartProcess(psi);
         process.WaitForExit();
         return process.ExitCode;
+    }
+
+    /// <summary>What a command inside a lab host needs in its environment: `weft` talks to the host's agent, `docker` to its daemon.</summary>
+    public static IReadOnlyDictionary<string, string> HostEnvironment(LabHost host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var environment = new Dictionary<string, string> { [WeftApiClient.SocketEnvironmentVariable] = host.SocketPath };
+        if (File.Exists(LabDocker.MountNamespace(host)))
+        {
+            foreach (var (k, v) in LabDocker.CliEnvironment(host))
+            {
+                environment[k] = v;
+            }
+        }
+        return environment;
     }
 
     private static string NameFlag(string name) => name == LabOptions.DefaultName ? "" : $" --name {name}";

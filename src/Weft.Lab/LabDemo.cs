@@ -110,8 +110,7 @@ public sealed class LabDemo(LabOptions options, Action<string> say)
     public static Task<(int ExitCode, string Output)> RunOnHostAsync(LabHost host, IReadOnlyList<string> command, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(host);
-        return RunInAsync(NamespacePath(host.Namespace), command, ct,
-            new Dictionary<string, string> { [WeftApiClient.SocketEnvironmentVariable] = host.SocketPath });
+        return RunInAsync(NamespacePath(host.Namespace), command, ct, Lab.HostEnvironment(host));
     }
 
     private static CreateSandboxRequest Sandbox(string name) =>

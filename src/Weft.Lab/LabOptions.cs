@@ -45,6 +45,9 @@ public sealed record LabOptions
     /// </summary>
     public IReadOnlyList<string> AgentArguments { get; init; } = [];
 
+    /// <summary>A dockerd per host, wired to the host's agent as its network and IPAM plugin (see <see cref="LabDocker"/>).</summary>
+    public bool Docker { get; init; }
+
     /// <summary>Where lab state, logs and agent directories live.</summary>
     public string BaseDirectory { get; init; } = DefaultBaseDirectory;
 

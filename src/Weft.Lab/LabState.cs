@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Weft.Lab;
 
 /// <summary>One simulated host of a running lab.</summary>
-public sealed record LabHost(string Name, string Namespace, string Address, string Directory, int? AgentPid)
+public sealed record LabHost(string Name, string Namespace, string Address, string Directory, int? AgentPid, int? DockerPid = null)
 {
     public string SocketPath => Path.Combine(Directory, "run", "weft.sock");
 
@@ -26,6 +26,8 @@ public sealed record LabState
     public IReadOnlyList<string> WeftCommand { get; init; } = [];
     public int HostTtlSeconds { get; init; } = 15;
     public IReadOnlyList<string> AgentArguments { get; init; } = [];
+    /// <summary>Every host runs a dockerd of its own, wired to its agent (`weft lab up --docker`).</summary>
+    public bool Docker { get; init; }
     public IReadOnlyList<LabHost> Hosts { get; init; } = [];
     /// <summary>Namespaces of the topology itself (underlay switches, router), not the hosts.</summary>
     public IReadOnlyList<string> InfrastructureNamespaces { get; init; } = [];

@@ -22,7 +22,7 @@ public sealed class LabFixture : IAsyncDisposable
     public LabUnderlay Underlay { get; }
 
     public static async Task<LabFixture> UpAsync(int hosts = 3, LabStore store = LabStore.Embedded, bool routed = false, int mtu = 1500, TimeSpan? hostTtl = null,
-        IReadOnlyList<string>? agentArguments = null)
+        IReadOnlyList<string>? agentArguments = null, bool docker = false)
     {
         var options = new LabOptions
         {
@@ -34,6 +34,7 @@ public sealed class LabFixture : IAsyncDisposable
             HostTtl = hostTtl ?? TimeSpan.FromSeconds(15),
             WeftCommand = WeftBinary.Command,
             AgentArguments = agentArguments ?? [],
+            Docker = docker,
         };
         return new LabFixture(await Lab.Lab.UpAsync(options, _ => { }, CancellationToken.None), new LabUnderlay(options.UnderlayLayout));
     }
@@ -56,6 +57,20 @@ public sealed class LabFixture : IAsyncDisposable
 
     /// <summary>`weft exec SANDBOX -- COMMAND` on host <paramref name="i"/>: the sandbox's own resolv.conf, hosts and hostname apply.</summary>
     public Task<(int ExitCode, string Output)> ExecAsync(int i, string sandbox, params string[] command) => WeftAsync(i, ["exec", sandbox, "--", .. command]);
+
+    /// <summary>`docker ARGS...` on host <paramref name="i"/>, against that host's dockerd (a lab made with docker: true).</summary>
+    public Task<(int ExitCode, string Output)> DockerAsync(int i, params string[] args) => RunOnHostAsync(i, ["docker", .. args]);
+
+    /// <summary>Like <see cref="DockerAsync"/>, failing the test with Docker's output when the command fails; the output trimmed.</summary>
+    public async Task<string> DockerOkAsync(int i, params string[] args)
+    {
+        var (code, output) = await DockerAsync(i, args);
+        return code == 0 ? output.Trim() : throw new InvalidOperationException($"docker {string.Join(' ', args)} on {Host(i).Name}: exit {code}: {output.Trim()}");
+    }
+
+    public async Task StopDockerAsync(int i) => State = await Lab.Lab.StopDockerAsync(State, Host(i).Name, CancellationToken.None);
+
+    public async Task StartDockerAsync(int i) => State = await Lab.Lab.StartDockerAsync(State, Host(i).Name, CancellationToken.None);
 
     public void StartStore() => State = Lab.Lab.StartStore(State);
 

@@ -62,6 +62,13 @@ public sealed class DnsIndex
     public SandboxScope? ScopeFor(string networkId, IPAddress client) =>
         _scopes.GetOrAdd((networkId, client), key => CreateScope(key.Item1, key.Item2));
 
+    /// <summary>What a sandbox may resolve when it asks from an address of no Weft network (Docker's gwbridge): all its networks, in interface order.</summary>
+    public SandboxScope? ScopeOfSandbox(string sandboxId) =>
+        _snapshot.SandboxById(sandboxId) is { } sandbox
+            ? new SandboxScope(sandbox, [.. _snapshot.EndpointsOfSandbox(sandboxId).OrderBy(e => State.InterfaceOrder.IndexOf(e.InterfaceName))
+                .Select(e => _networks.GetValueOrDefault(e.NetworkId)).OfType<NetworkNames>()], this)
+            : null;
+
     private SandboxScope? CreateScope(string networkId, IPAddress client)
     {
         if (!_clients.TryGetValue((networkId, client), out var endpoint) || _snapshot.SandboxById(endpoint.SandboxId) is not { } sandbox)

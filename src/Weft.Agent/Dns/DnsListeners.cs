@@ -22,6 +22,11 @@ public sealed class DnsListeners(DnsServer server, NetworkDriverRegistry drivers
     /// <summary>Sandboxes find the server on the standard port of their resolv.conf's nameserver.</summary>
     public const int Port = 53;
 
+    /// <summary>The key of the listener on the host's own DNS address (<see cref="StartHostAsync"/>); network listeners use network ids.</summary>
+    public const string HostListenerKey = "host";
+
+    private DnsListener? _host;
+
     private readonly Dictionary<string, Entry> _byNetwork = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _lastError = new(StringComparer.Ordinal);
 
@@ -40,12 +45,13 @@ public sealed class DnsListeners(DnsServer server, NetworkDriverRegistry drivers
         }
     }
 
-    /// <summary>Starts the network's listener unless one already serves its current namespace and address.</summary>
+    /// <summary>Starts the network's listeners unless they already serve its current namespace and addresses.</summary>
     public async Task EnsureAsync(NetworkRecord network)
     {
         ArgumentNullException.ThrowIfNull(network);
         var driver = drivers.For(network);
-        if (driver.DnsAddress(network) is not { } address)
+        var addresses = driver.DnsListenAddresses(network);
+        if (addresses.Count == 0)
         {
             return;
         }
@@ -59,17 +65,17 @@ public sealed class DnsListeners(DnsServer server, NetworkDriverRegistry drivers
             var identity = ns.Identity;
             if (_byNetwork.TryGetValue(network.Id, out var entry))
             {
-                if (entry.NamespaceIdentity == identity && entry.Address.Equals(address))
+                if (entry.NamespaceIdentity == identity && entry.Addresses.SequenceEqual(addresses))
                 {
                     return;
                 }
                 await StopAsync(network.Id); // the namespace was rebuilt: the old sockets hold the old one alive
             }
             // Sockets belong to the namespace of the thread that creates them, and stay there.
-            var (udp, tcp) = ns.Run(() => DnsListenerSockets.Bind(address, Port));
-            _byNetwork[network.Id] = new Entry(server.Listen(network.Id, udp, tcp), identity, address);
+            var sockets = ns.Run(() => addresses.Select(a => DnsListenerSockets.Bind(a, Port)).ToList());
+            _byNetwork[network.Id] = new Entry([.. sockets.Select(p => server.Listen(network.Id, p.Udp, p.Tcp))], identity, addresses);
             _lastError.Remove(network.Id);
-            log.LogInformation("DNS for network {Network} on {Address}:{Port}", network.Name, address, Port);
+            log.LogInformation("DNS for network {Network} on {Addresses} port {Port}", network.Name, string.Join(", ", addresses), Port);
         }
         catch (Exception e) when (e is KernelException or System.Net.Sockets.SocketException)
         {
@@ -77,16 +83,39 @@ public sealed class DnsListeners(DnsServer server, NetworkDriverRegistry drivers
             if (!_lastError.TryGetValue(network.Id, out var last) || last != e.Message)
             {
                 _lastError[network.Id] = e.Message;
-                log.LogWarning("DNS for network {Network} on {Address}: {Error}; retrying", network.Name, address, e.Message);
+                log.LogWarning("DNS for network {Network} on {Addresses}: {Error}; retrying", network.Name, string.Join(", ", addresses), e.Message);
             }
         }
+    }
+
+    /// <summary>
+    /// Answers on <paramref name="address"/> in the host's own namespace (the calling thread's): a /32 on the loopback,
+    /// which containers reach along their default route whatever network they are on. Docker's daemon-wide `--dns`
+    /// points there, so its containers' queries for names Docker does not know reach Weft (see <see cref="HostDnsClients"/>).
+    /// </summary>
+    public Task StartHostAsync(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        using var nl = NetlinkHandle.Open();
+        var lo = nl.GetLink("lo");
+        if (!nl.ListAddresses(lo.Index).Any(a => a.Address.Equals(address)))
+        {
+            nl.AddAddress(new Linux.Routing.LinkAddress(lo.Index, address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+        }
+        var (udp, tcp) = DnsListenerSockets.Bind(address, Port);
+        _host = server.Listen(HostListenerKey, udp, tcp);
+        log.LogInformation("DNS for this host's containers on {Address}:{Port}", address, Port);
+        return Task.CompletedTask;
     }
 
     private async Task StopAsync(string networkId)
     {
         if (_byNetwork.Remove(networkId, out var entry))
         {
-            await entry.Listener.DisposeAsync();
+            foreach (var listener in entry.Listeners)
+            {
+                await listener.DisposeAsync();
+            }
         }
     }
 
@@ -96,7 +125,11 @@ public sealed class DnsListeners(DnsServer server, NetworkDriverRegistry drivers
         {
             await StopAsync(id);
         }
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
     }
 
-    private sealed record Entry(DnsListener Listener, string NamespaceIdentity, IPAddress Address);
+    private sealed record Entry(IReadOnlyList<DnsListener> Listeners, string NamespaceIdentity, IReadOnlyList<IPAddress> Addresses);
 }

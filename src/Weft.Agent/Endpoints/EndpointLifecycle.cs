@@ -38,17 +38,18 @@ public sealed class EndpointLifecycle(
     }
 
     /// <summary>
-    /// Joins a reserved endpoint: its interface, configured, in <paramref name="namespacePath"/>, and the network's DNS
-    /// listener up before any process can ask it. <paramref name="snapshot"/> must hold the endpoint (the reservation's).
+    /// Joins a reserved endpoint: its interface, configured, in <paramref name="namespacePath"/> (or, with
+    /// <paramref name="handOver"/>, left in the host's namespace for the engine to move), and the network's DNS listener
+    /// up before any process can ask it. <paramref name="snapshot"/> must hold the endpoint (the reservation's).
     /// </summary>
-    public async Task JoinAsync(KernelLock.Held held, ClusterSnapshot snapshot, EndpointRecord endpoint, string namespacePath)
+    public async Task JoinAsync(KernelLock.Held held, ClusterSnapshot snapshot, EndpointRecord endpoint, string namespacePath, bool handOver = false)
     {
         ArgumentNullException.ThrowIfNull(held);
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(endpoint);
         var network = snapshot.NetworkById(endpoint.NetworkId) ?? throw WeftErrors.NetworkNotFound(endpoint.NetworkName);
         var carrier = InterfaceOrder.DefaultRouteCarrier(snapshot.EndpointsOfSandbox(endpoint.SandboxId), snapshot.NetworkById);
-        drivers.For(network).Join(DesiredState.PlanFor(snapshot, network, hostId), new LocalEndpoint(endpoint, namespacePath, carrier?.Id == endpoint.Id));
+        drivers.For(network).Join(DesiredState.PlanFor(snapshot, network, hostId), new LocalEndpoint(endpoint, namespacePath, carrier?.Id == endpoint.Id, handOver));
         await dns.EnsureAsync(network);
     }
 

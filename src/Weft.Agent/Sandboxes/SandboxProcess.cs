@@ -33,10 +33,22 @@ public static class SandboxProcess
     public static int KillStrays(string hostName, Func<string, bool> keep) =>
         MarkedProcesses.KillAll(SandboxMark.Variable, v => SandboxMark.SandboxIdOf(v, hostName) is { } id && !keep(id), KillTimeout);
 
-    /// <summary>"running", "exited" (its process ended), "created" (it never had one), or "remote" (another host's).</summary>
+    /// <summary>
+    /// "running", "exited" (its process ended), "created" (it never had one), or "remote" (another host's); for a container
+    /// engine's sandbox the engine's name ("docker", "cni"): its processes are the engine's to run and to report.
+    /// </summary>
     public static string StateOf(SandboxRecord record, string hostId)
     {
         ArgumentNullException.ThrowIfNull(record);
+        switch (record.Engine)
+        {
+            case SandboxEngine.Docker:
+                return "docker";
+            case SandboxEngine.Cni:
+                return "cni";
+            case SandboxEngine.Weft:
+                break;
+        }
         if (record.HostId != hostId)
         {
             return record.Pid is null ? "created" : "remote";

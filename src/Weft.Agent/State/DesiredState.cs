@@ -46,7 +46,7 @@ public static class DesiredState
             {
                 if (snapshot.SandboxById(e.SandboxId) is { } sandbox && settling?.Contains(sandbox.Id) != true)
                 {
-                    local.Add(new LocalEndpoint(e, sandbox.NetworkNamespace, CarriesDefaultRoute(snapshot, e)));
+                    local.Add(new LocalEndpoint(e, sandbox.NetworkNamespace, CarriesDefaultRoute(snapshot, e), HandsOver(sandbox)));
                 }
             }
             // Only a global network spans hosts; a local one (bridge, host, null) with the same name elsewhere is another network.
@@ -57,6 +57,13 @@ public static class DesiredState
             }
         }
         return new NetworkPlan(network, local, remote);
+    }
+
+    /// <summary>Docker moves and configures its containers' interfaces itself; Weft does so for its own and for CNI runtimes'.</summary>
+    public static bool HandsOver(SandboxRecord sandbox)
+    {
+        ArgumentNullException.ThrowIfNull(sandbox);
+        return sandbox.Engine == SandboxEngine.Docker;
     }
 
     private static bool CarriesDefaultRoute(ClusterSnapshot snapshot, EndpointRecord endpoint) =>

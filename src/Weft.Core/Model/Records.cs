@@ -123,6 +123,14 @@ public enum AllocationOwnerKind
     /// <summary>Kept out of use by the operator (Docker's --aux-address); owner id says why.</summary>
     [JsonStringEnumMemberName("reserved")]
     Reserved,
+
+    /// <summary>
+    /// Taken for an endpoint that does not exist yet: Docker asks its IPAM driver for an address before it creates the
+    /// endpoint. Owner id names the request; <see cref="AllocationRecord.HostId"/> the host that asked, which frees it if
+    /// the endpoint never comes (and the reaper does when that host is gone).
+    /// </summary>
+    [JsonStringEnumMemberName("pending")]
+    Pending,
 }
 
 /// <summary>
@@ -150,6 +158,9 @@ public sealed record AllocationRecord
     public static AllocationRecord ForGateway(string networkId, DateTimeOffset now) =>
         new() { OwnerKind = AllocationOwnerKind.Gateway, OwnerId = networkId, CreatedAt = now };
 
+    public static AllocationRecord Pending(string requestId, string hostId, DateTimeOffset now) =>
+        new() { OwnerKind = AllocationOwnerKind.Pending, OwnerId = requestId, HostId = hostId, CreatedAt = now };
+
     public static AllocationRecord ForNetwork(string networkId, DateTimeOffset now) =>
         new() { OwnerKind = AllocationOwnerKind.Network, OwnerId = networkId, CreatedAt = now };
 }
@@ -175,6 +186,23 @@ public sealed record HostInfoRecord
     public DateTimeOffset? DownSince { get; init; }
 }
 
+/// <summary>Who made a sandbox's namespace and its processes: Weft itself (`weft run`), or a container engine.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<SandboxEngine>))]
+public enum SandboxEngine
+{
+    /// <summary>`weft run`: Weft made the namespace and starts the process, and configures the interfaces inside.</summary>
+    [JsonStringEnumMemberName("weft")]
+    Weft,
+
+    /// <summary>Docker: its namespace (the SandboxKey) and its containers; Docker moves and configures the interfaces itself.</summary>
+    [JsonStringEnumMemberName("docker")]
+    Docker,
+
+    /// <summary>A CNI runtime (Podman, containerd): its namespace (CNI_NETNS); Weft configures the interfaces inside.</summary>
+    [JsonStringEnumMemberName("cni")]
+    Cni,
+}
+
 /// <summary>A sandbox: one container's network namespace, on one host. Its endpoints point back at its id.</summary>
 public sealed record SandboxRecord
 {
@@ -183,6 +211,8 @@ public sealed record SandboxRecord
     public required string Name { get; init; }
 
     public required string HostId { get; init; }
+
+    public SandboxEngine Engine { get; init; }
 
     public string? Hostname { get; init; }
 

@@ -51,6 +51,8 @@ public static class NameRules
 
     public static bool IsValidHostName(string? name) => CheckHostName(name) is null;
 
+    public static bool IsValidDnsName(string? alias) => CheckDnsName(alias) is null;
+
     /// <summary>A DNS alias: dot-separated labels of letters, digits, '-' and '_' (as Compose service names use).</summary>
     public static void ValidateAlias(string? alias)
     {

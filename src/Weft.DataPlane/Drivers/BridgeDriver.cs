@@ -28,6 +28,9 @@ public sealed class BridgeDriver : INetworkDriver
 
     public IPAddress? DnsAddress(NetworkRecord network) => Gateways.First(network);
 
+    /// <summary>Only the gateway: bridges share the host's namespace, where one shared address could serve one network alone.</summary>
+    public IReadOnlyList<IPAddress> DnsListenAddresses(NetworkRecord network) => DnsAddress(network) is { } gateway ? [gateway] : [];
+
     public string? SharedNamespacePath(NetworkRecord network) => null;
 
     /// <summary>The bridge, and so the gateway, is in the host's own namespace.</summary>

@@ -43,6 +43,8 @@ public sealed class HostDriver(HostContext host) : INetworkDriver
 
     public IPAddress? DnsAddress(NetworkRecord network) => null;
 
+    public IReadOnlyList<IPAddress> DnsListenAddresses(NetworkRecord network) => [];
+
     public string? SharedNamespacePath(NetworkRecord network) => PinPath;
 
     public NetworkNamespace? OpenGatewayNamespace(NetworkRecord network) => null;

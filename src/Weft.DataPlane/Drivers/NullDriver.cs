@@ -21,6 +21,8 @@ public sealed class NullDriver : INetworkDriver
 
     public IPAddress? DnsAddress(NetworkRecord network) => null;
 
+    public IReadOnlyList<IPAddress> DnsListenAddresses(NetworkRecord network) => [];
+
     public string? SharedNamespacePath(NetworkRecord network) => null;
 
     public NetworkNamespace? OpenGatewayNamespace(NetworkRecord network) => null;

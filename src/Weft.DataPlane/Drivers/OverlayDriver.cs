@@ -31,6 +31,9 @@ public sealed class OverlayDriver(HostContext host) : INetworkDriver
 
     public IPAddress? DnsAddress(NetworkRecord network) => Gateways.First(network);
 
+    public IReadOnlyList<IPAddress> DnsListenAddresses(NetworkRecord network) =>
+        DnsAddress(network) is { } gateway ? host.SharedDnsAddress is { } shared ? [gateway, shared] : [gateway] : [];
+
     public string? SharedNamespacePath(NetworkRecord network) => null;
 
     public NetworkNamespace? OpenGatewayNamespace(NetworkRecord network) => NetworkNamespace.TryOpen(NamespaceName(network), host.NetnsDirectory);
@@ -195,7 +198,7 @@ public sealed class OverlayDriver(HostContext host) : INetworkDriver
         {
             nl.SetLinkUp("lo");
         }
-        var result = BridgePorts.EnsureBridge(nl, KernelNames.OverlayBridgeName, network, mtu);
+        var result = BridgePorts.EnsureBridge(nl, KernelNames.OverlayBridgeName, network, mtu, DnsAddress(network) is null ? null : host.SharedDnsAddress);
         return result + EnsureVxlan(ns, nl, VniOf(network), mtu);
     }
 

@@ -38,6 +38,30 @@ internal sealed class AgentCommand : WeftCommand
         DefaultValueFactory = _ => (int)new AgentOptions { StoreUrl = "" }.NetworkLinger.TotalSeconds,
     };
 
+    private readonly Option<string> _dockerPlugin = new("--docker-plugin-socket")
+    {
+        Description = "Where Docker finds Weft's network and IPAM plugin ('weft'); none = no Docker integration",
+        DefaultValueFactory = _ => new AgentOptions { StoreUrl = "" }.DockerPluginSocket!,
+    };
+
+    private readonly Option<string> _dockerSocket = new("--docker-socket")
+    {
+        Description = "The local dockerd's API socket, for container names and Docker's copies of Weft's networks",
+        DefaultValueFactory = _ => new AgentOptions { StoreUrl = "" }.DockerSocket,
+    };
+
+    private readonly Option<int> _dockerGrace = new("--docker-gc-grace")
+    {
+        Description = "Seconds before the agent frees a Docker endpoint dockerd no longer lists, or an address Docker asked for and never used",
+        DefaultValueFactory = _ => (int)new AgentOptions { StoreUrl = "" }.DockerCollectGrace.TotalSeconds,
+    };
+
+    private readonly Option<string> _containerDns = new("--container-dns")
+    {
+        Description = "One address where Weft's DNS answers every container, on every overlay network and this host's loopback (run dockerd with --dns set to it); none = off",
+        DefaultValueFactory = _ => AgentOptions.DefaultContainerDnsAddress.ToString(),
+    };
+
     private readonly Option<string[]> _dnsUpstream = new("--dns-upstream")
     {
         Description = "Resolver for names that are not Weft's, IP or IP:PORT (repeatable); default: the nameservers of /etc/resolv.conf",
@@ -61,6 +85,10 @@ internal sealed class AgentCommand : WeftCommand
         Add(_ttl);
         Add(_grace);
         Add(_linger);
+        Add(_dockerPlugin);
+        Add(_dockerSocket);
+        Add(_dockerGrace);
+        Add(_containerDns);
         Add(_dnsUpstream);
         Add(_dnsClientRate);
         _linger.Validators.Add(result =>
@@ -68,6 +96,21 @@ internal sealed class AgentCommand : WeftCommand
             if (result.GetValueOrDefault<int>() < 0)
             {
                 result.AddError("--network-linger must be 0 (remove at once) or more");
+            }
+        });
+        _dockerGrace.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--docker-gc-grace must be 1 second or more");
+            }
+        });
+        _containerDns.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (value != "none" && !(System.Net.IPAddress.TryParse(value, out var a) && a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork))
+            {
+                result.AddError($"--container-dns '{value}' must be an IPv4 address or none");
             }
         });
         _dnsClientRate.Validators.Add(result =>
@@ -103,6 +146,10 @@ internal sealed class AgentCommand : WeftCommand
             HostTtl = TimeSpan.FromSeconds(parseResult.GetValue(_ttl)),
             GracePeriod = TimeSpan.FromHours(parseResult.GetValue(_grace)),
             NetworkLinger = TimeSpan.FromSeconds(parseResult.GetValue(_linger)),
+            DockerPluginSocket = parseResult.GetRequiredValue(_dockerPlugin) is "none" ? null : parseResult.GetRequiredValue(_dockerPlugin),
+            DockerSocket = parseResult.GetRequiredValue(_dockerSocket),
+            DockerCollectGrace = TimeSpan.FromSeconds(parseResult.GetValue(_dockerGrace)),
+            ContainerDnsAddress = parseResult.GetRequiredValue(_containerDns) is "none" ? null : System.Net.IPAddress.Parse(parseResult.GetRequiredValue(_containerDns)),
             DnsUpstreams = parseResult.GetValue(_dnsUpstream) ?? [],
             DnsClientRate = parseResult.GetValue(_dnsClientRate),
         }, cancellationToken);

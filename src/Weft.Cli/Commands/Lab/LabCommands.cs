@@ -42,6 +42,10 @@ internal sealed class LabUpCommand : WeftCommand
     private readonly Option<string> _store = new("--store") { Description = "embedded (one SQLite file) or etcd (a real etcd in the lab)", DefaultValueFactory = _ => "embedded" };
     private readonly Option<string> _underlay = new("--underlay") { Description = "The underlay /24, inside 198.18.0.0/15", DefaultValueFactory = _ => "198.18.0.0/24" };
     private readonly Option<bool> _routed = new("--routed") { Description = "Two L3 subnets joined by a router, instead of one switch" };
+    private readonly Option<bool> _docker = new("--docker")
+    {
+        Description = "A dockerd on every host, with Weft as its network and IPAM plugin ('weft') and the busybox image loaded; `docker` in `weft lab exec` talks to it",
+    };
     private readonly Option<int> _mtu = new("--mtu") { Description = "Underlay MTU; overlays follow at MTU − 50", DefaultValueFactory = _ => 1500 };
     private readonly Option<string> _name = LabCommands.NameOption();
 
@@ -52,6 +56,7 @@ internal sealed class LabUpCommand : WeftCommand
         Add(_store);
         Add(_underlay);
         Add(_routed);
+        Add(_docker);
         Add(_mtu);
         Add(_name);
     }
@@ -74,6 +79,7 @@ internal sealed class LabUpCommand : WeftCommand
             Store = store,
             Underlay = IpNetwork.Parse(parseResult.GetRequiredValue(_underlay)),
             Routed = parseResult.GetValue(_routed),
+            Docker = parseResult.GetValue(_docker),
             Mtu = parseResult.GetValue(_mtu),
             WeftCommand = LabCommands.WeftCommand(),
         };
