@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Formats.Tar;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -32,7 +31,6 @@ internal sealed partial class DockerCluster : IAsyncDisposable
     /// <summary>Debian's docker.io client, matching the daemon (another `docker` may come first on PATH).</summary>
     public const string DockerCli = "/usr/bin/docker";
     public const string Image = "weft-bench/busybox:local";
-    private const string Busybox = "/usr/bin/busybox";
     private const int Sigterm = 15;
 
     private readonly string _prefix;
@@ -75,7 +73,7 @@ internal sealed partial class DockerCluster : IAsyncDisposable
     /// <summary>"Docker version 20.10.24+dfsg1, build 5d6db84", or null with the reason the peer cannot run here.</summary>
     public static async Task<(string? Version, string? Problem)> ProbeAsync(CancellationToken ct)
     {
-        foreach (var tool in new[] { Dockerd, DockerCli, Busybox, "etcd", "setsid", "unshare", "ldd" })
+        foreach (var tool in new[] { Dockerd, DockerCli, BusyboxImage.Busybox, "etcd", "setsid", "unshare", "ldd" })
         {
             if (!(tool.StartsWith('/') ? File.Exists(tool) : OnPath(tool)))
             {
@@ -169,7 +167,7 @@ internal sealed partial class DockerCluster : IAsyncDisposable
         }), "every dockerd's serf sees all hosts", TimeSpan.FromSeconds(30), ct);
 
         var tar = Path.Combine(_directory, "busybox.tar");
-        await WriteBusyboxRootfsAsync(tar, ct);
+        await BusyboxImage.WriteAsync(tar, ct);
         for (var h = 1; h <= Hosts; h++)
         {
             await DockerOkAsync(h, ["import", tar, Image], ct);
@@ -477,59 +475,6 @@ internal sealed partial class DockerCluster : IAsyncDisposable
             {
                 throw new InvalidOperationException($"umount -l {point}: {output}");
             }
-        }
-    }
-
-    // ---- The image: busybox and the libraries it links, imported offline.
-
-    /// <summary>
-    /// A root file system of /usr/bin/busybox (as /bin/busybox, with a symlink per applet) and the shared libraries
-    /// `ldd` says it needs, at the same paths: all `sleep 3600` needs, and nothing has to be downloaded.
-    /// </summary>
-    private static async Task WriteBusyboxRootfsAsync(string path, CancellationToken ct)
-    {
-        var (listCode, applets) = await RunAsync([Busybox, "--list"], null, ct);
-        if (listCode != 0)
-        {
-            throw new InvalidOperationException($"busybox --list: {applets}");
-        }
-        // A static busybox has no libraries: ldd then says "not a dynamic executable" and fails, which is fine.
-        var (_, ldd) = await RunAsync(["ldd", Busybox], null, ct);
-        var libraries = ldd.Split('\n')
-            .Select(l => l.Split("=>")[^1].Trim().Split(' ')[0])
-            .Where(p => p.StartsWith('/') && File.Exists(p))
-            .ToList();
-
-        await using var file = File.Create(path);
-        await using var tar = new TarWriter(file, TarEntryFormat.Ustar);
-        var directories = new HashSet<string>(StringComparer.Ordinal);
-        async Task DirectoryAsync(string dir)
-        {
-            if (dir.Length == 0 || !directories.Add(dir))
-            {
-                return;
-            }
-            await DirectoryAsync(Path.GetDirectoryName(dir) ?? "");
-            await tar.WriteEntryAsync(new UstarTarEntry(TarEntryType.Directory, dir + "/") { Mode = (UnixFileMode)0b111_101_101 }, ct);
-        }
-        async Task FileAsync(string source, string target)
-        {
-            await DirectoryAsync(Path.GetDirectoryName(target) ?? "");
-            await using var data = File.OpenRead(source);
-            await tar.WriteEntryAsync(new UstarTarEntry(TarEntryType.RegularFile, target) { Mode = (UnixFileMode)0b111_101_101, DataStream = data }, ct);
-        }
-        await FileAsync(Busybox, "bin/busybox");
-        foreach (var applet in applets.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(a => a != "busybox"))
-        {
-            await tar.WriteEntryAsync(new UstarTarEntry(TarEntryType.SymbolicLink, $"bin/{applet}") { LinkName = "busybox" }, ct);
-        }
-        foreach (var library in libraries)
-        {
-            await FileAsync(library, library.TrimStart('/'));
-        }
-        foreach (var empty in new[] { "tmp", "etc", "proc", "sys", "dev" })
-        {
-            await DirectoryAsync(empty);
         }
     }
 

@@ -23,38 +23,7 @@ public sealed class LabDemo(LabOptions options, Action<string> say)
         try
         {
             var (h2, h3) = (state.Hosts[1], state.Hosts[2]);
-            using var on2 = new WeftApiClient(h2.SocketPath);
-            using var on3 = new WeftApiClient(h3.SocketPath);
-
-            Step(2, $"on {h3.Name}: weft network create -d overlay --subnet 10.0.10.0/24 {Network}");
-            var net = await on3.CreateNetworkAsync(new CreateNetworkRequest { Name = Network, Subnets = [new SubnetSpec("10.0.10.0/24")] }, ct);
-            say($"   {net.Name}: id {net.Id[..12]}, VNI {net.Vni}, gateway {net.Subnets[0].Gateway}, MTU {net.Mtu}");
-            await WaitUntilAsync(async () => (await on2.ListNetworksAsync(ct)).Any(n => n.Name == Network), $"{h2.Name} sees {Network}", ct);
-            say($"   {h2.Name} sees it too: weft network ls lists {Network} overlay global");
-
-            Step(3, $"on {h2.Name}: weft run -d --name shell --net {Network} -- sleep infinity; on {h3.Name}: the same as shell2");
-            var shell = await on2.CreateSandboxAsync(Sandbox("shell"), ct);
-            var shell2 = await on3.CreateSandboxAsync(Sandbox("shell2"), ct);
-            var shellIp = shell.Endpoints[0].Address!;
-            var shell2Ip = shell2.Endpoints[0].Address!;
-            say($"   shell  on {h2.Name}: {shellIp} mac {shell.Endpoints[0].Mac} (netns {Path.GetFileName(shell.NetworkNamespace)})");
-            say($"   shell2 on {h3.Name}: {shell2Ip} mac {shell2.Endpoints[0].Mac} (netns {Path.GetFileName(shell2.NetworkNamespace)})");
-
-            Step(4, $"on {h3.Name}: weft exec shell2 -- ping -c3 shell");
-            // Through the real CLI, so the sandbox's own resolv.conf is used: Weft's DNS on the network's gateway.
-            var resolved = await ExecAsync(h3, "shell2", ["getent", "hosts", "shell"], ct);
-            Require(resolved.ExitCode == 0 && resolved.Output.Contains(shellIp, StringComparison.Ordinal),
-                $"shell2 could not resolve shell (exit {resolved.ExitCode}):\n{resolved.Output}");
-            say($"   getent hosts shell (from shell2, via Weft's DNS at {net.Subnets[0].Gateway}): {string.Join(' ', resolved.Output.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries))}");
-            var ping = await ExecAsync(h3, "shell2", ["ping", "-c", "3", "-i", "0.2", "-W", "2", "shell"], ct);
-            Require(ping.ExitCode == 0, $"ping from shell2 to shell failed:\n{ping.Output}");
-            foreach (var line in ping.Output.Split('\n').Where(l => l.Contains("bytes from", StringComparison.Ordinal) || l.Contains("packet loss", StringComparison.Ordinal)))
-            {
-                say($"   {line}");
-            }
-            var back = await RunInAsync(shell.NetworkNamespace, ["ping", "-c", "1", "-W", "2", shell2Ip], ct);
-            Require(back.ExitCode == 0, $"ping from shell back to shell2 failed:\n{back.Output}");
-            say("   and back from shell to shell2: 1 packets transmitted, 1 received");
+            var (shellNs, shell2Ns, shellIp, vni) = options.Docker ? await DockerStepsAsync(h2, h3, ct) : await WeftStepsAsync(h2, h3, ct);
 
             Step(5, $"on {h2.Name}: weft capture --count 4 --network {Network}, while shell2 pings shell");
             // The real `weft capture` of this lab host: AF_PACKET on its underlay eth0, names from its agent.
@@ -64,7 +33,7 @@ public sealed class LabDemo(LabOptions options, Action<string> say)
             var window = Stopwatch.StartNew();
             while (!capture.IsCompleted && window.Elapsed < TimeSpan.FromSeconds(15))
             {
-                await RunInAsync(shell2.NetworkNamespace, ["ping", "-c", "1", "-W", "1", shellIp], ct);
+                await RunInAsync(shell2Ns, ["ping", "-c", "1", "-W", "1", shellIp], ct);
                 await Task.WhenAny(capture, Task.Delay(TimeSpan.FromMilliseconds(300), ct));
             }
             Require(capture.IsCompleted, "weft capture saw fewer than 4 VXLAN packets within 15 s");
@@ -74,12 +43,12 @@ public sealed class LabDemo(LabOptions options, Action<string> say)
             {
                 say($"   {line}");
             }
-            var vxlanLines = lines.Count(l => l.Contains($"vxlan vni {net.Vni}", StringComparison.Ordinal));
+            var vxlanLines = lines.Count(l => l.Contains($"vxlan vni {vni}", StringComparison.Ordinal));
             Require(captureCode == 0 && vxlanLines >= 4, $"weft capture failed or saw no VXLAN (exit {captureCode}):\n{captured}");
-            say($"   {vxlanLines} packets on {h2.Name}'s underlay, each UDP to port 4789 with VNI {net.Vni} around the ICMP between the sandboxes");
+            say($"   {vxlanLines} packets on {h2.Name}'s underlay, each UDP to port 4789 with VNI {vni} around the ICMP between the {Members}");
 
-            Step(6, "iperf3: sandbox to sandbox over the overlay, host to host over the underlay");
-            var overlay = await IperfAsync(shell.NetworkNamespace, shell2.NetworkNamespace, shellIp, ct);
+            Step(6, $"iperf3: {Member} to {Member} over the overlay, host to host over the underlay");
+            var overlay = await IperfAsync(shellNs, shell2Ns, shellIp, ct);
             var underlay = await IperfAsync(NamespacePath(h2.Namespace), NamespacePath(h3.Namespace), h2.Address, ct);
             say($"   overlay  (shell2 → shell):   {overlay,8:0} Mbit/s");
             say($"   underlay ({h3.Name} → {h2.Name}):   {underlay,8:0} Mbit/s");
@@ -100,6 +69,93 @@ public sealed class LabDemo(LabOptions options, Action<string> say)
                 Lab.Down(options.BaseDirectory, options.Name, line => say($"   {line}"));
             }
         }
+    }
+
+    private string Member => options.Docker ? "container" : "sandbox";
+
+    private string Members => Member + "s";
+
+    /// <summary>Steps 2 to 4 with `weft` commands: the network, a sandbox on host2 and one on host3, a ping by name.</summary>
+    private async Task<(string ShellNs, string Shell2Ns, string ShellIp, int Vni)> WeftStepsAsync(LabHost h2, LabHost h3, CancellationToken ct)
+    {
+        using var on2 = new WeftApiClient(h2.SocketPath);
+        using var on3 = new WeftApiClient(h3.SocketPath);
+
+        Step(2, $"on {h3.Name}: weft network create -d overlay --subnet 10.0.10.0/24 {Network}");
+        var net = await on3.CreateNetworkAsync(new CreateNetworkRequest { Name = Network, Subnets = [new SubnetSpec("10.0.10.0/24")] }, ct);
+        say($"   {net.Name}: id {net.Id[..12]}, VNI {net.Vni}, gateway {net.Subnets[0].Gateway}, MTU {net.Mtu}");
+        await WaitUntilAsync(async () => (await on2.ListNetworksAsync(ct)).Any(n => n.Name == Network), $"{h2.Name} sees {Network}", ct);
+        say($"   {h2.Name} sees it too: weft network ls lists {Network} overlay global");
+
+        Step(3, $"on {h2.Name}: weft run -d --name shell --net {Network} -- sleep infinity; on {h3.Name}: the same as shell2");
+        var shell = await on2.CreateSandboxAsync(Sandbox("shell"), ct);
+        var shell2 = await on3.CreateSandboxAsync(Sandbox("shell2"), ct);
+        var shellIp = shell.Endpoints[0].Address!;
+        var shell2Ip = shell2.Endpoints[0].Address!;
+        say($"   shell  on {h2.Name}: {shellIp} mac {shell.Endpoints[0].Mac} (netns {Path.GetFileName(shell.NetworkNamespace)})");
+        say($"   shell2 on {h3.Name}: {shell2Ip} mac {shell2.Endpoints[0].Mac} (netns {Path.GetFileName(shell2.NetworkNamespace)})");
+
+        Step(4, $"on {h3.Name}: weft exec shell2 -- ping -c3 shell");
+        // Through the real CLI, so the sandbox's own resolv.conf is used: Weft's DNS on the network's gateway.
+        var resolved = await ExecAsync(h3, "shell2", ["getent", "hosts", "shell"], ct);
+        Require(resolved.ExitCode == 0 && resolved.Output.Contains(shellIp, StringComparison.Ordinal),
+            $"shell2 could not resolve shell (exit {resolved.ExitCode}):\n{resolved.Output}");
+        say($"   getent hosts shell (from shell2, via Weft's DNS at {net.Subnets[0].Gateway}): {string.Join(' ', resolved.Output.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries))}");
+        var ping = await ExecAsync(h3, "shell2", ["ping", "-c", "3", "-i", "0.2", "-W", "2", "shell"], ct);
+        Require(ping.ExitCode == 0, $"ping from shell2 to shell failed:\n{ping.Output}");
+        foreach (var line in ping.Output.Split('\n').Where(l => l.Contains("bytes from", StringComparison.Ordinal) || l.Contains("packet loss", StringComparison.Ordinal)))
+        {
+            say($"   {line}");
+        }
+        var back = await RunInAsync(shell.NetworkNamespace, ["ping", "-c", "1", "-W", "2", shell2Ip], ct);
+        Require(back.ExitCode == 0, $"ping from shell back to shell2 failed:\n{back.Output}");
+        say("   and back from shell to shell2: 1 packets transmitted, 1 received");
+        return (shell.NetworkNamespace, shell2.NetworkNamespace, shellIp, net.Vni!.Value);
+    }
+
+    /// <summary>
+    /// Steps 2 to 4 with `docker` commands against each host's dockerd, as seed 000 ran them: the network made on host3
+    /// with the weft driver, a container on host2 and one on host3, a ping by name.
+    /// </summary>
+    private async Task<(string ShellNs, string Shell2Ns, string ShellIp, int Vni)> DockerStepsAsync(LabHost h2, LabHost h3, CancellationToken ct)
+    {
+        Step(2, $"on {h3.Name}: docker network create -d weft --ipam-driver weft --subnet 10.0.10.0/24 {Network}");
+        await DockerOkAsync(h3, ["network", "create", "-d", "weft", "--ipam-driver", "weft", "--subnet", "10.0.10.0/24", Network], ct);
+        using var on2 = new WeftApiClient(h2.SocketPath);
+        await WaitUntilAsync(async () => (await on2.ListNetworksAsync(ct)).Any(n => n.Name == Network), $"{h2.Name}'s agent has {Network}", ct);
+        var net = await on2.InspectNetworkAsync(Network, ct);
+        say($"   {net.Name}: Weft network {net.Id[..12]}, VNI {net.Vni}, gateway {net.Subnets[0].Gateway}, MTU {net.Mtu}");
+        await WaitUntilAsync(async () => (await LabDocker.DockerAsync(h2, ["network", "inspect", Network], ct)).Code == 0, $"{h2.Name}'s Docker has {Network}", ct);
+        say($"   {h2.Name}: docker network ls lists {Network} (driver weft) too: its agent added it to its dockerd");
+
+        Step(3, $"on {h2.Name}: docker run -itd --name shell --net {Network} busybox; on {h3.Name}: the same as shell2");
+        await DockerOkAsync(h2, ["run", "-itd", "--name", "shell", "--net", Network, BusyboxImage.Name], ct);
+        await DockerOkAsync(h3, ["run", "-itd", "--name", "shell2", "--net", Network, BusyboxImage.Name], ct);
+        var shellIp = await DockerOkAsync(h2, ["inspect", "-f", $"{{{{(index .NetworkSettings.Networks \"{Network}\").IPAddress}}}}", "shell"], ct);
+        var shell2Ip = await DockerOkAsync(h3, ["inspect", "-f", $"{{{{(index .NetworkSettings.Networks \"{Network}\").IPAddress}}}}", "shell2"], ct);
+        say($"   shell  on {h2.Name}: {shellIp}");
+        say($"   shell2 on {h3.Name}: {shell2Ip}");
+
+        Step(4, $"on {h3.Name}: docker exec shell2 ping -c3 shell");
+        // Docker's embedded DNS does not know shell (another host's container); it asks Weft's DNS, dockerd's --dns.
+        var ping = await LabDocker.DockerAsync(h3, ["exec", "shell2", "ping", "-c", "3", "-W", "2", "shell"], ct);
+        Require(ping.Code == 0, $"ping from shell2 to shell failed:\n{ping.Output}");
+        foreach (var line in ping.Output.Split('\n').Where(l => l.Contains("bytes from", StringComparison.Ordinal) || l.Contains("packet loss", StringComparison.Ordinal)))
+        {
+            say($"   {line}");
+        }
+        var back = await LabDocker.DockerAsync(h2, ["exec", "shell", "ping", "-c", "1", "-W", "2", "shell2"], ct);
+        Require(back.Code == 0, $"ping from shell back to shell2 failed:\n{back.Output}");
+        say("   and back from shell to shell2, by name: 1 packets transmitted, 1 received");
+        var shellPid = await DockerOkAsync(h2, ["inspect", "-f", "{{.State.Pid}}", "shell"], ct);
+        var shell2Pid = await DockerOkAsync(h3, ["inspect", "-f", "{{.State.Pid}}", "shell2"], ct);
+        return ($"/proc/{shellPid}/ns/net", $"/proc/{shell2Pid}/ns/net", shellIp, net.Vni!.Value);
+    }
+
+    private static async Task<string> DockerOkAsync(LabHost host, IReadOnlyList<string> args, CancellationToken ct)
+    {
+        var (code, output) = await LabDocker.DockerAsync(host, args, ct);
+        return code == 0 ? output.Trim() : throw new LabException($"docker {string.Join(' ', args)} on {host.Name}: exit {code}: {output.Trim()}");
     }
 
     /// <summary>`weft exec SANDBOX -- COMMAND` on a lab host, as a user there would type it.</summary>

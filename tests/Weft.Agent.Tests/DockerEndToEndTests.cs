@@ -240,6 +240,13 @@ public sealed class DockerEndToEndTests(DockerLab docker) : IClassFixture<Docker
         (code, output) = await Lab.DockerAsync(2, "network", "create", "-d", "weft", "--ipam-driver", "weft", "--subnet", "10.0.0.0/16", "overlapping");
         Assert.NotEqual(0, code);
         Assert.Contains("overlaps", output, StringComparison.Ordinal);
+        // Docker's default IPAM would hand out the same addresses on every host.
+        (code, output) = await Lab.DockerAsync(2, "network", "create", "-d", "weft", "--subnet", "10.0.42.0/24", "localipam");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--ipam-driver weft", output, StringComparison.Ordinal);
+        (code, output) = await Lab.DockerAsync(2, "network", "create", "-d", "weft", "--ipam-driver", "weft", "--subnet", "10.0.43.0/24", "--aux-address", "printer=10.0.43.9", "aux");
+        Assert.NotEqual(0, code);
+        Assert.Contains("aux-address", output, StringComparison.Ordinal);
         // An address another container holds, on another host.
         (code, output) = await Lab.DockerAsync(2, "run", "-d", "--name", "squatter", "--net", "ranged", "--ip", address.ToString(), "busybox", "sleep", "100000");
         Assert.NotEqual(0, code);
@@ -250,9 +257,11 @@ public sealed class DockerEndToEndTests(DockerLab docker) : IClassFixture<Docker
             var networks = await Lab.DockerOkAsync(i, "network", "ls", "--format", "{{.Name}}");
             Assert.DoesNotContain("badnet", networks, StringComparison.Ordinal);
             Assert.DoesNotContain("overlapping", networks, StringComparison.Ordinal);
+            Assert.DoesNotContain("localipam", networks, StringComparison.Ordinal);
+            Assert.DoesNotContain("aux", networks.Split('\n'));
         }
         var store = await docker.StoreAsync();
-        Assert.DoesNotContain(store.Networks.Keys, n => n is "badnet" or "overlapping");
+        Assert.DoesNotContain(store.Networks.Keys, n => n is "badnet" or "overlapping" or "localipam" or "aux");
         Assert.Single(store.Endpoints.Values, e => e.NetworkName == "ranged");
         Assert.Empty(await docker.LeftoversAsync());
     }

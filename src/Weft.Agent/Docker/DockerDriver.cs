@@ -178,6 +178,11 @@ public sealed class DockerDriver(
         {
             throw Refused(ErrorCodes.InvalidSubnet, $"a Weft network has exactly one IPv4 subnet; Docker asked for {request.IPv4Data?.Count ?? 0}");
         }
+        if (ipam.AddressSpace != DriverName)
+        {
+            // Docker's default IPAM keeps its addresses per daemon: two hosts would hand out the same one.
+            throw Refused(ErrorCodes.InvalidNetwork, $"the weft driver needs --ipam-driver weft (this network's addresses come from '{ipam.AddressSpace}', which hands them out per host)");
+        }
         if (ipam.AuxAddresses is { Count: > 0 })
         {
             throw Refused(ErrorCodes.InvalidSubnet, "--aux-address is not supported by the weft driver");
@@ -403,7 +408,7 @@ public sealed class DockerDriver(
                 return made;
             }
         }
-        throw Refused(ErrorCodes.NotFound, $"no Weft network has the subnet {subnet}");
+        throw Refused(ErrorCodes.NotFound, $"no Weft network has the subnet {subnet}: Weft's IPAM serves networks of the weft driver only, and no --aux-address");
     }
 
     private async Task<EndpointRecord> EndpointAsync(NetworkRecord network, string endpointId, CancellationToken ct) =>

@@ -175,12 +175,22 @@ internal sealed class LabDemoCommand : WeftCommand
 {
     private readonly Option<bool> _keep = new("--keep") { Description = "Keep the lab afterwards instead of tearing it down" };
     private readonly Option<string> _store = new("--store") { Description = "embedded or etcd", DefaultValueFactory = _ => "embedded" };
+    private readonly Option<bool> _docker = new("--docker")
+    {
+        Description = "Seed 000 with `docker` commands: a dockerd per host with Weft as its plugin, the network made with `docker network create -d weft`, busybox containers",
+    };
+    private readonly Option<string> _name = LabCommands.NameOption();
+    private readonly Option<string> _underlay = new("--underlay") { Description = "The underlay /24, inside 198.18.0.0/15", DefaultValueFactory = _ => "198.18.0.0/24" };
 
     public LabDemoCommand(CliContext context)
         : base(context, "demo", "The seed experiment start to finish: 3 hosts, an overlay, a ping across, VXLAN on the wire, iperf3")
     {
         Add(_keep);
         Add(_store);
+        Add(_docker);
+        Add(_name);
+        Add(_underlay);
+        _store.AcceptOnlyFromAmong("embedded", "etcd");
     }
 
     /// <summary>Ctrl-C must let the lab finish cleaning up, or the child own the terminal.</summary>
@@ -191,6 +201,9 @@ internal sealed class LabDemoCommand : WeftCommand
         var options = new LabOptions
         {
             Store = parseResult.GetRequiredValue(_store) == "etcd" ? LabStore.Etcd : LabStore.Embedded,
+            Docker = parseResult.GetValue(_docker),
+            Name = parseResult.GetRequiredValue(_name),
+            Underlay = IpNetwork.Parse(parseResult.GetRequiredValue(_underlay)),
             WeftCommand = LabCommands.WeftCommand(),
         };
         return new LabDemo(options, Context.Out.WriteLine).RunAsync(parseResult.GetValue(_keep), cancellationToken);
