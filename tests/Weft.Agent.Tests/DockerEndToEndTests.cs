@@ -170,6 +170,39 @@ public sealed class DockerEndToEndTests(DockerLab docker) : IClassFixture<Docker
     }
 
     [Fact]
+    public async Task A_network_made_by_weft_reaches_every_Docker_and_docker_network_rm_removes_it_everywhere_once_unused()
+    {
+        var (code, output) = await Lab.WeftAsync(3, "network", "create", "shared", "--subnet", "10.0.31.0/24");
+        Assert.True(code == 0, output);
+        await EveryDockerAsync("shared", present: true);
+        await docker.RunAsync(2, "user", "--net", "shared");
+
+        // In use by a container on host2: Weft refuses host1's rm. Docker drops its own copy anyway (libnetwork ignores
+        // a driver's error on delete), and host1's agent puts it back.
+        await Lab.DockerAsync(1, "network", "rm", "shared");
+        Assert.Contains("shared", (await docker.StoreAsync()).Networks.Keys);
+        await EveryDockerAsync("shared", present: true);
+        await docker.RunAsync(1, "later", "--net", "shared");
+        Assert.True(await docker.PingAsync(1, "later", await docker.AddressOfAsync(2, "user", "shared")), "host1's copy works again");
+        await Lab.DockerOkAsync(1, "rm", "-f", "later");
+
+        await Lab.DockerOkAsync(2, "rm", "-f", "user");
+        await Lab.DockerOkAsync(1, "network", "rm", "shared");
+        await EveryDockerAsync("shared", present: false);
+        Assert.DoesNotContain("shared", (await docker.StoreAsync()).Networks.Keys);
+    }
+
+    private async Task EveryDockerAsync(string network, bool present)
+    {
+        for (var i = 1; i <= Lab.State.Hosts.Count; i++)
+        {
+            var h = i;
+            await LabFixture.EventuallyAsync(async () => (await Lab.DockerAsync(h, "network", "inspect", network)).ExitCode == 0 == present,
+                $"network {network} {(present ? "in" : "gone from")} the Docker of {Lab.Host(h).Name}", 20);
+        }
+    }
+
+    [Fact]
     public async Task A_second_network_connects_and_disconnects_a_running_container()
     {
         await docker.CreateNetworkAsync(1, "front", "--subnet", "10.0.21.0/24");

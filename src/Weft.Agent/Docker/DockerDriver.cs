@@ -83,6 +83,14 @@ public sealed class DockerDriver(
     /// <summary>Whether a Docker network of this driver is still waiting for its Weft network (so nobody takes it for a leftover).</summary>
     public bool IsPending(string dockerId) => _pending.ContainsKey(dockerId);
 
+    private TaskCompletionSource _copyDropped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Completes when Docker drops its copy of a network the cluster keeps: libnetwork ignores a driver's error on
+    /// DeleteNetwork and removes the network anyway, so the mirror must put the copy back.
+    /// </summary>
+    public Task LocalCopyDropped => Volatile.Read(ref _copyDropped).Task;
+
     // ---- IPAM
 
     public Task<RequestPoolResponse> RequestPoolAsync(RequestPoolRequest request)
@@ -228,11 +236,20 @@ public sealed class DockerDriver(
         {
             name = (await engine.GetNetworkAsync(request.NetworkID, ct))?.Name;
         }
-        // `docker network rm` on any host removes the network from the cluster (and so from every host's Docker); a
-        // network still in use elsewhere is refused, and Docker keeps its copy too.
+        // `docker network rm` on any host removes the network from the cluster (and so from every host's Docker). A
+        // network still in use elsewhere is refused; Docker logs the refusal but drops its copy all the same, and the
+        // mirror puts the copy back.
         if (!removedByWeft && name is not null && view.Current.Networks.ContainsKey(name))
         {
-            await networks.RemoveAsync(name, force: false, ct);
+            try
+            {
+                await networks.RemoveAsync(name, force: false, ct);
+            }
+            catch
+            {
+                Interlocked.Exchange(ref _copyDropped, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                throw;
+            }
         }
     }
 

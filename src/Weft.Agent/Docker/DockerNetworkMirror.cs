@@ -32,6 +32,10 @@ public sealed class DockerNetworkMirror(
 
     private TimeSpan CollectEvery => TimeSpan.FromTicks(Math.Min(Grace.Ticks / 2, TimeSpan.FromSeconds(30).Ticks));
 
+    /// <summary>After Docker dropped a copy the cluster keeps, Docker is asked this often until the copy is back.</summary>
+    private static readonly TimeSpan SettleEvery = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan SettleLimit = TimeSpan.FromSeconds(10);
+
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
     private bool _dockerAnswered;
 
@@ -40,14 +44,24 @@ public sealed class DockerNetworkMirror(
         var nextCollect = DateTimeOffset.MinValue;
         // While no dockerd answers (none on this host, or not started yet) it is asked again less and less often.
         var absentWait = TimeSpan.FromSeconds(1);
+        var settleUntil = DateTimeOffset.MinValue;
+        var dropped = driver.LocalCopyDropped;
         while (!stop.IsCancellationRequested)
         {
             var seen = view.Version;
+            if (dropped.IsCompleted)
+            {
+                settleUntil = DateTimeOffset.UtcNow + SettleLimit;
+                dropped = driver.LocalCopyDropped;
+            }
             if (view.Loaded)
             {
                 try
                 {
-                    await SyncNetworksAsync(await view.FreshAsync(stop), stop);
+                    if (await SyncNetworksAsync(await view.FreshAsync(stop), stop))
+                    {
+                        settleUntil = DateTimeOffset.MinValue; // the dropped copy is back
+                    }
                     if (DateTimeOffset.UtcNow >= nextCollect)
                     {
                         await CollectAsync(stop);
@@ -74,15 +88,19 @@ public sealed class DockerNetworkMirror(
                     log.LogWarning("Docker networks: {Error}", e.Message);
                 }
             }
+            // Docker finishes its removal just after the plugin answered: until the copy is back, it is asked often.
+            var wait = !_dockerAnswered ? absentWait : DateTimeOffset.UtcNow < settleUntil ? SettleEvery : CollectEvery;
             var changed = view.WaitForChangeAsync(seen, stop);
-            await ((Task)Task.WhenAny(changed, Task.Delay(_dockerAnswered ? CollectEvery : absentWait, stop))).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await ((Task)Task.WhenAny(changed, dropped, Task.Delay(wait, stop))).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
-    private async Task SyncNetworksAsync(ClusterSnapshot snapshot, CancellationToken ct)
+    /// <summary>Adds the cluster's networks Docker lacks and removes the ones the cluster dropped; true when it added one and none failed.</summary>
+    private async Task<bool> SyncNetworksAsync(ClusterSnapshot snapshot, CancellationToken ct)
     {
         var docker = await engine.ListNetworksAsync(DockerDriver.DriverName, ct);
         var byName = docker.ToDictionary(n => n.Name, StringComparer.Ordinal);
+        var (added, failed) = (false, false);
         foreach (var network in snapshot.Networks.Values.Where(n => n.Driver == NetworkDriver.Overlay && !byName.ContainsKey(n.Name)))
         {
             try
@@ -91,9 +109,12 @@ public sealed class DockerNetworkMirror(
                     new DockerIpam(DockerDriver.DriverName, [.. network.Subnets.Select(s => new DockerIpamConfig(s.Subnet.ToString(), s.Gateway?.ToString(), s.IPRange?.ToString()))]),
                     network.Internal, new Dictionary<string, string> { [DockerDriver.NetworkOption] = network.Id }, CheckDuplicate: true), ct);
                 log.LogInformation("Weft network {Name} added to Docker", network.Name);
+                _reported.Remove(network.Name);
+                added = true;
             }
             catch (DockerEngineException e) when (e.Status is not null)
             {
+                failed = true;
                 if (_reported.Add(network.Name))
                 {
                     log.LogWarning("Weft network {Name} cannot be added to Docker: {Error}", network.Name, e.Message);
@@ -110,6 +131,7 @@ public sealed class DockerNetworkMirror(
             await engine.RemoveNetworkAsync(gone.Id, ct);
             log.LogInformation("Docker network {Name} removed: the cluster no longer has it", gone.Name);
         }
+        return added && !failed;
     }
 
     /// <summary>Frees what Docker no longer uses: endpoints it does not list, their sandboxes, and addresses it asked for but never used.</summary>
