@@ -17,9 +17,10 @@ internal sealed class SqliteDatabase : IDisposable
     private readonly SqliteStatements _writerStatements;
     private readonly System.Collections.Concurrent.ConcurrentBag<SqliteStatements> _readers = [];
 
-    private SqliteDatabase(string location, string connectionString, int busyTimeoutMs)
+    private SqliteDatabase(string location, string filePath, string connectionString, int busyTimeoutMs)
     {
         Location = location;
+        FilePath = filePath;
         _connectionString = connectionString;
         _busyTimeoutMs = busyTimeoutMs;
         _writer = OpenConnection();
@@ -36,6 +37,9 @@ internal sealed class SqliteDatabase : IDisposable
     }
 
     public string Location { get; }
+
+    /// <summary>The database file; its -wal and -shm files live beside it.</summary>
+    public string FilePath { get; }
 
     /// <summary>
     /// Raised after a commit of this process moved the revision: its own watches then read at once, rather than at
@@ -60,7 +64,7 @@ internal sealed class SqliteDatabase : IDisposable
         };
         try
         {
-            return new SqliteDatabase(url.Display, builder.ToString(), (int)options.BusyTimeout.TotalMilliseconds);
+            return new SqliteDatabase(url.Display, Path.GetFullPath(path), builder.ToString(), (int)options.BusyTimeout.TotalMilliseconds);
         }
         catch (SqliteException e)
         {
