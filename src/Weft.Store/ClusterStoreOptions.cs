@@ -6,6 +6,12 @@ namespace Weft.Store;
 /// </summary>
 public sealed class ClusterStoreOptions
 {
+    /// <summary>
+    /// A key prefix of this cluster's own (<see cref="PrefixedClusterStore"/>), so that several clusters can share one
+    /// store; null: none.
+    /// </summary>
+    public string? KeyPrefix { get; set; }
+
     // --- etcd ---
 
     /// <summary>etcd user for <c>/v3/auth/authenticate</c>; URL parameter <c>user</c>.</summary>
