@@ -35,10 +35,21 @@ public sealed class LabFixture : IAsyncDisposable
             WeftCommand = WeftBinary.Command,
             AgentArguments = agentArguments ?? [],
         };
+        if (Environment.GetEnvironmentVariable(UnderlayVariable) is { Length: > 0 } underlay)
+        {
+            options = options with { Underlay = Core.Addressing.IpNetwork.Parse(underlay) };
+        }
         return new LabFixture(await Lab.Lab.UpAsync(options, _ => { }, CancellationToken.None), new LabUnderlay(options.UnderlayLayout));
     }
 
-    public static string NewName() => $"wtt{Guid.NewGuid().ToString("N")[..6]}";
+    /// <summary>
+    /// Overrides of the lab's name prefix (default "wtt") and underlay /24 (default the lab's own), so that two people
+    /// running lab tests on one machine can keep their labs apart by name and address.
+    /// </summary>
+    public const string PrefixVariable = "WEFT_TEST_LAB_PREFIX", UnderlayVariable = "WEFT_TEST_LAB_UNDERLAY";
+
+    public static string NewName() =>
+        (Environment.GetEnvironmentVariable(PrefixVariable) is { Length: > 0 } prefix ? prefix : "wtt") + Guid.NewGuid().ToString("N")[..6];
 
     public LabHost Host(int i) => State.Hosts[i - 1];
 
