@@ -35,8 +35,11 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         var app = builder.Build();
+        var log = logs.CreateLogger("weft.api");
         app.Use(async (http, next) =>
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            string? failure = null;
             try
             {
                 await next(http);
@@ -45,7 +48,12 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
             {
                 var (code, error) = ErrorMapping.Map(e);
                 http.Response.StatusCode = code;
+                failure = $"{error.Code}: {error.Message}";
                 await http.Response.WriteAsJsonAsync(new ApiErrorBody(error), ApiJsonContext.Default.ApiErrorBody);
+            }
+            finally
+            {
+                ApiTelemetry.Record(http, started, failure, log);
             }
         });
         Map(app);
