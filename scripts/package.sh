@@ -38,6 +38,20 @@ install -m 0644 "$root/LICENSE" "$tree/usr/share/doc/weft/copyright"
 gzip -9nc "$root/CHANGELOG.md" > "$tree/usr/share/doc/weft/changelog.gz"
 install -m 0644 "$root/docs/install.md" "$tree/usr/share/doc/weft/install.md"
 
+# `systemd-analyze verify` checks that ExecStart's binary and the man page exist, so it runs with the package's /usr laid
+# over the real one, in a mount namespace of its own that vanishes with it (root only; skipped, and said, otherwise).
+if [ "$(id -u)" = 0 ] && command -v systemd-analyze >/dev/null && command -v unshare >/dev/null; then
+  install -d "$stage/ovl-work"
+  unshare -m --propagation private sh -c '
+    mount -t overlay overlay -o "lowerdir=/usr,upperdir=$1/usr,workdir=$2" /usr &&
+    systemd-analyze verify "$1/lib/systemd/system/weft.service"' sh "$tree" "$stage/ovl-work" 2>&1 | tee "$stage/verify.log" >&2
+  if [ -s "$stage/verify.log" ]; then echo "package.sh: systemd-analyze verify weft.service is not clean" >&2; exit 1; fi
+  rm -rf "$stage/ovl-work"
+  echo "==> systemd-analyze verify weft.service: clean" >&2
+else
+  echo "==> systemd-analyze verify skipped (needs root, systemd-analyze and unshare)" >&2
+fi
+
 mkdir -p "$out"
 tarball=$out/weft-$version-linux-x64.tar.gz
 rm -f "$out"/weft-*-linux-x64.tar.gz "$out"/weft_*_amd64.deb
