@@ -35,10 +35,7 @@ public sealed class LabFixture : IAsyncDisposable
             WeftCommand = WeftBinary.Command,
             AgentArguments = agentArguments ?? [],
         };
-        if (Environment.GetEnvironmentVariable(UnderlayVariable) is { Length: > 0 } underlay)
-        {
-            options = options with { Underlay = Core.Addressing.IpNetwork.Parse(underlay) };
-        }
+        options = WithUnderlayOverride(options);
         return new LabFixture(await Lab.Lab.UpAsync(options, _ => { }, CancellationToken.None), new LabUnderlay(options.UnderlayLayout));
     }
 
@@ -47,6 +44,10 @@ public sealed class LabFixture : IAsyncDisposable
     /// running lab tests on one machine can keep their labs apart by name and address.
     /// </summary>
     public const string PrefixVariable = "WEFT_TEST_LAB_PREFIX", UnderlayVariable = "WEFT_TEST_LAB_UNDERLAY";
+
+    /// <summary>The lab's options with the underlay of <see cref="UnderlayVariable"/>, if set (benchmarks build their own labs).</summary>
+    public static LabOptions WithUnderlayOverride(LabOptions options) =>
+        Environment.GetEnvironmentVariable(UnderlayVariable) is { Length: > 0 } underlay ? options with { Underlay = Core.Addressing.IpNetwork.Parse(underlay) } : options;
 
     public static string NewName() =>
         (Environment.GetEnvironmentVariable(PrefixVariable) is { Length: > 0 } prefix ? prefix : "wtt") + Guid.NewGuid().ToString("N")[..6];
