@@ -7,6 +7,5 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/setup.sh
-printf '==> building weft (Release)\n'
-dotnet build src/Weft.Cli -c Release -v quiet -nologo -clp:NoSummary
-exec src/Weft.Cli/bin/Release/net10.0/weft lab demo "$@"
+weft=$(scripts/publish.sh)
+exec "$weft" lab demo "$@"

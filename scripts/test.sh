@@ -11,6 +11,12 @@ scripts/setup.sh --tests || exit 1
 
 say "building (Debug)"
 dotnet build Weft.slnx -v quiet -nologo -clp:NoSummary || { echo "build failed"; exit 1; }
+# The end-to-end tests (labs, through tests/Weft.Testing's WeftBinary) run the shipped NativeAOT binary, published once
+# here; the .deb made from it is what the install test puts on a fresh root.
+weft=$(scripts/publish.sh) || { echo "publish failed"; exit 1; }
+export WEFT_BINARY=$weft
+WEFT_DEB=$(scripts/package.sh --published "$(dirname "$weft")" | grep '\.deb$') || { echo "packaging failed"; exit 1; }
+export WEFT_DEB
 
 log=$(mktemp -t weft-test.XXXXXX)
 stresslog=$(mktemp -t weft-stress.XXXXXX)

@@ -102,10 +102,13 @@ try
     var after = pids.Select(CpuTicks).ToArray();
     var seconds = idleClock.Elapsed.TotalSeconds;
     var cpu = before.Zip(after, (b, a) => (a - b) / (double)ClockTicksPerSecond / seconds * 100).ToArray();
-    var rss = pids.Select(RssMiB).ToArray();
+    var rss = pids.Select(p => StatusMiB(p, "VmRSS")).ToArray();
+    var anon = pids.Select(p => StatusMiB(p, "RssAnon")).ToArray();
     BenchResult.Figure("agent resident memory (VmRSS): median", Stats.Median(rss), "MiB");
     BenchResult.Figure("agent resident memory (VmRSS): largest", rss.Max(), "MiB");
     BenchResult.Figure("agent resident memory (VmRSS): all agents together", rss.Sum(), "MiB");
+    BenchResult.Figure("  of which anonymous (heap, stacks): median", Stats.Median(anon), "MiB");
+    BenchResult.Figure("  of which file-backed (the executable, shared by all): median", Stats.Median(rss.Zip(anon, (r, a) => r - a)), "MiB");
     BenchResult.Figure($"agent idle CPU over {seconds:0} s: median (% of one core)", Stats.Median(cpu), "%");
     BenchResult.Figure("agent idle CPU: busiest (% of one core)", cpu.Max(), "%");
     BenchResult.Figure("agent idle CPU: all agents together (% of one core)", cpu.Sum(), "%");
@@ -190,14 +193,14 @@ return 0;
 // after every agent is up, unchanged.
 static async Task<LabState> UpAsync(int hosts, CancellationToken ct)
 {
-    var options = new LabOptions
+    var options = LabFixture.WithUnderlayOverride(new LabOptions
     {
         Name = LabFixture.NewName(),
         Hosts = hosts,
         Store = LabStore.Embedded,
         HostTtl = TimeSpan.FromSeconds(15),
         WeftCommand = WeftBinary.Command,
-    };
+    });
     try
     {
         return await Lab.UpAsync(options, _ => { }, ct);
@@ -278,9 +281,9 @@ static long CpuTicks(int pid)
     return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
 }
 
-static double RssMiB(int pid)
+static double StatusMiB(int pid, string field)
 {
-    var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+    var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
     return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
 }
 

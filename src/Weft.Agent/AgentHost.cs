@@ -10,6 +10,7 @@ using Weft.Agent.Endpoints;
 using Weft.Agent.Kernel;
 using Weft.Agent.Reconcile;
 using Weft.Agent.Sandboxes;
+using Weft.Agent.Telemetry;
 using Weft.Api;
 using Weft.Cluster;
 using Weft.Core.Model;
@@ -29,13 +30,9 @@ public static class AgentHost
     public static async Task<int> RunAsync(AgentOptions options, CancellationToken stop)
     {
         ArgumentNullException.ThrowIfNull(options);
-        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-            o.ColorBehavior = LoggerColorBehavior.Disabled;
-        }).SetMinimumLevel(LogLevel.Information));
+        using var loggerFactory = CreateLoggerFactory(options);
         var log = loggerFactory.CreateLogger("weft.agent");
+        var systemd = new SystemdNotify();
 
         var version = typeof(AgentHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev";
         var underlay = UnderlayDetection.Detect(options.AdvertiseAddress);
@@ -44,10 +41,11 @@ public static class AgentHost
         var identity = new HostIdentity(HostIdFile.LoadOrCreate(options.StateDirectory), hostName, underlay);
         var context = new AgentContext(identity, options, version);
         var hostId = identity.Id;
-        log.LogInformation("host {Name} ({Id}) underlay {Address} on {Device} mtu {Mtu}; store {Store}",
-            hostName, hostId[..12], underlay.Address, underlay.Device, underlay.Mtu, options.StoreUrl);
+        log.LogInformation("weft {Version}: host {Name} ({Id}) underlay {Address} on {Device} mtu {Mtu}; store {Store}{Prefix}",
+            version, hostName, hostId[..12], underlay.Address, underlay.Device, underlay.Mtu, options.StoreUrl,
+            options.StorePrefix is null ? "" : $" under prefix {options.StorePrefix}");
 
-        await using var store = await ClusterStore.OpenAsync(options.StoreUrl, cancellationToken: stop);
+        await using var store = new MeteredClusterStore(await ClusterStore.OpenAsync(options.StoreUrl, new ClusterStoreOptions { KeyPrefix = options.StorePrefix }, stop));
         var view = new ClusterView(store);
         using var kernelLock = new KernelLock();
         var drivers = new NetworkDriverRegistry(context.DataPlane);
@@ -74,6 +72,16 @@ public static class AgentHost
         await using var web = await api.StartAsync(new ForwardingLoggerProvider(loggerFactory), stop);
         log.LogInformation("API listening on {Socket}", options.SocketPath);
         await using var docker = await DockerIntegration.StartAsync(context, view, store, lifecycle, dns, hostDnsClients, loggerFactory, new ForwardingLoggerProvider(loggerFactory), stop);
+        using var exits = new SandboxExitLog(view, hostId, loggerFactory.CreateLogger<SandboxExitLog>());
+        using var observations = new AgentObservations(view, reconciler, dnsServer.Stats, hostId);
+        using var collector = options.MetricsAddress is null ? null : new PrometheusCollector(MetricsServer.Meters);
+        await using var metrics = collector is null ? null : await MetricsServer.StartAsync(options.MetricsAddress!, collector,
+            async ct => observations.StoreRevisionSeen((await store.ListAsync(ClusterKeys.RevisionProbe, ct)).Revision),
+            new ForwardingLoggerProvider(loggerFactory), stop);
+        if (metrics is not null)
+        {
+            log.LogInformation("metrics on http://{Address}/metrics", options.MetricsAddress);
+        }
 
         var tasks = new[]
         {
@@ -83,6 +91,9 @@ public static class AgentHost
             reconciler.RunAsync(stop),
             SettleLoopAsync(view, sandboxes, stop),
             ReapLoopAsync(view, reaper, log, stop),
+            ClusterLog.RunAsync(view, hostId, log, stop),
+            exits.RunAsync(stop),
+            NotifyReadyAsync(systemd, view, reconciler, log, stop),
         };
         try
         {
@@ -93,6 +104,7 @@ public static class AgentHost
         }
         // The data plane stays as it is: stopping the agent must not cut traffic. The host record expires
         // after its TTL unless the agent is back before then.
+        systemd.Stopping();
         await registration.StopAsync(withdraw: false);
         log.LogInformation("agent stopped; the data plane stays up");
         return 0;
@@ -114,6 +126,52 @@ public static class AgentHost
             await Task.Delay(left > 0 ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(30), stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
+
+    /// <summary>
+    /// Tells systemd (Type=notify) that the agent is ready once the API answers (it does: this runs after it started)
+    /// and the first reconcile pass is done; until then, the status line says what it waits for.
+    /// </summary>
+    private static async Task NotifyReadyAsync(SystemdNotify systemd, ClusterView view, Reconciler reconciler, ILogger log, CancellationToken stop)
+    {
+        while (!reconciler.FirstPass.IsCompleted && !stop.IsCancellationRequested)
+        {
+            var seen = view.Version;
+            systemd.Status(view.StoreReachable ? "API up; reading the cluster store" : $"API up; waiting for the cluster store: {view.StoreError}");
+            await Task.WhenAny(reconciler.FirstPass, view.WaitForChangeAsync(seen, stop));
+        }
+        if (reconciler.FirstPass.IsCompleted)
+        {
+            var s = view.Current;
+            var status = $"ready: {s.LiveHosts.Count} host(s) live, {reconciler.ProgrammedNetworks.Count} overlay network(s) here";
+            systemd.Ready(status);
+            log.LogInformation("{Status}", status);
+        }
+    }
+
+    private static ILoggerFactory CreateLoggerFactory(AgentOptions options) => LoggerFactory.Create(b =>
+    {
+        // Every line carries its date and time in UTC, in both formats: a log read next to another host's is comparable.
+        const string Timestamp = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        if (options.LogFormat == AgentLogFormat.Json)
+        {
+            b.AddJsonConsole(o =>
+            {
+                o.TimestampFormat = Timestamp.TrimEnd();
+                o.UseUtcTimestamp = true;
+            });
+        }
+        else
+        {
+            b.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = Timestamp;
+                o.UseUtcTimestamp = true;
+                o.ColorBehavior = LoggerColorBehavior.Disabled;
+            });
+        }
+        b.SetMinimumLevel(options.LogLevel);
+    });
 
     private static DnsUpstream DnsUpstreamFor(AgentOptions options) =>
         options.DnsUpstreams.Count == 0

@@ -50,6 +50,21 @@ public sealed record AgentOptions
 
     public const int DefaultDnsClientRate = 5000;
 
+    /// <summary>
+    /// A key prefix of this cluster's own in the store (`/prod`), so that two Weft clusters can share one etcd; every
+    /// agent of a cluster must use the same one. Null: none (keys start at /weft/v1/).
+    /// </summary>
+    public string? StorePrefix { get; init; }
+
+    /// <summary>Where Prometheus metrics are served (GET /metrics); null: nowhere (the default).</summary>
+    public System.Net.IPEndPoint? MetricsAddress { get; init; }
+
+    /// <summary>Log lines as text (one line each, for people and journald) or as JSON objects (for log shippers).</summary>
+    public AgentLogFormat LogFormat { get; init; } = AgentLogFormat.Text;
+
+    /// <summary>The least severe level logged.</summary>
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
+
     public string SocketPath => Path.Combine(RunDirectory, "weft.sock");
 
     /// <summary>
@@ -77,4 +92,14 @@ public sealed record AgentOptions
     public System.Net.IPAddress? ContainerDnsAddress { get; init; } = DefaultContainerDnsAddress;
 
     public static readonly System.Net.IPAddress DefaultContainerDnsAddress = System.Net.IPAddress.Parse("169.254.53.53");
+}
+
+/// <summary>How the agent writes its log.</summary>
+public enum AgentLogFormat
+{
+    /// <summary>One line per entry: UTC date and time, level, category, message.</summary>
+    Text,
+
+    /// <summary>One JSON object per line, with the same fields.</summary>
+    Json,
 }

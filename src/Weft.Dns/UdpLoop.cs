@@ -13,14 +13,13 @@ namespace Weft.Dns;
 /// The loop is a thread of its own blocked in recvfrom, and every operation on the socket is synchronous, so .NET
 /// keeps it a blocking socket: a datagram wakes this thread directly. An async loop goes through the epoll thread
 /// and then a thread-pool thread, two wake-ups that a busy host delays, and that is where the tail latency was.
+/// The receive has no timeout, so an idle listener never wakes: the listener stops it by disposing the socket, which
+/// .NET turns into a shutdown(2) that ends a receive blocked on it.
 /// </remarks>
 internal sealed class UdpLoop(string key, Socket socket, QueryPipeline pipeline, TaskTracker background)
 {
     /// <summary>The largest UDP response ever sent: the EDNS clamp.</summary>
     private const int MaxResponse = 4096;
-
-    /// <summary>How often a blocked receive wakes up to see whether the listener is stopping.</summary>
-    private const int StopCheckMilliseconds = 500;
 
     /// <summary>Starts the loop on its own thread; the task ends when the loop does.</summary>
     public Task RunAsync(CancellationToken stop)
@@ -45,14 +44,6 @@ internal sealed class UdpLoop(string key, Socket socket, QueryPipeline pipeline,
         var response = new byte[MaxResponse];
         var from = new SocketAddress(socket.AddressFamily);
         var template = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-        try
-        {
-            socket.ReceiveTimeout = StopCheckMilliseconds;
-        }
-        catch (ObjectDisposedException)
-        {
-            return;
-        }
         while (!stop.IsCancellationRequested)
         {
             int received;

@@ -23,8 +23,11 @@ public static class ClusterStore
     {
         var parsed = StoreUrl.Parse(url);
         options ??= new ClusterStoreOptions();
-        if (parsed.IsEtcd)
-            return await EtcdClusterStore.OpenAsync(parsed, options, cancellationToken);
-        return SqliteClusterStore.Open(parsed, options);
+        // Checked before anything is opened, so a bad prefix leaves nothing behind.
+        var prefix = options.KeyPrefix is null ? null : PrefixedClusterStore.Validate(options.KeyPrefix);
+        var store = parsed.IsEtcd
+            ? await EtcdClusterStore.OpenAsync(parsed, options, cancellationToken)
+            : SqliteClusterStore.Open(parsed, options);
+        return prefix is null ? store : new PrefixedClusterStore(store, prefix);
     }
 }

@@ -6,6 +6,12 @@ namespace Weft.Store;
 /// </summary>
 public sealed class ClusterStoreOptions
 {
+    /// <summary>
+    /// A key prefix of this cluster's own (<see cref="PrefixedClusterStore"/>), so that several clusters can share one
+    /// store; null: none.
+    /// </summary>
+    public string? KeyPrefix { get; set; }
+
     // --- etcd ---
 
     /// <summary>etcd user for <c>/v3/auth/authenticate</c>; URL parameter <c>user</c>.</summary>
@@ -43,11 +49,17 @@ public sealed class ClusterStoreOptions
     /// <summary>How many revisions of event history the embedded store keeps for watches before compacting.</summary>
     public long EventRetention { get; set; } = 50_000;
 
-    /// <summary>How often a watching process checks the file for commits (PRAGMA data_version, no disk I/O).</summary>
-    public TimeSpan WatchPollInterval { get; set; } = TimeSpan.FromMilliseconds(15);
+    /// <summary>
+    /// Commits of other processes wake a process's watches through inotify on the store's directory; this is how often
+    /// it also checks without an event (PRAGMA data_version, no disk I/O), for whatever inotify might not report.
+    /// </summary>
+    public TimeSpan WatchSafetyPoll { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How often each process looks for leases past their deadline (whoever holds them may be dead).</summary>
-    public TimeSpan LeaseSweepInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// The longest each process goes without looking for leases past their deadline (whoever holds them may be dead).
+    /// It also looks at the earliest lease deadline it knows of and after every commit, so this only bounds the wait.
+    /// </summary>
+    public TimeSpan LeaseSweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long a writer waits for another process's write lock before failing.</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -36,10 +36,22 @@ public sealed class LabFixture : IAsyncDisposable
             AgentArguments = agentArguments ?? [],
             Docker = docker,
         };
+        options = WithUnderlayOverride(options);
         return new LabFixture(await Lab.Lab.UpAsync(options, _ => { }, CancellationToken.None), new LabUnderlay(options.UnderlayLayout));
     }
 
-    public static string NewName() => $"wtt{Guid.NewGuid().ToString("N")[..6]}";
+    /// <summary>
+    /// Overrides of the lab's name prefix (default "wtt") and underlay /24 (default the lab's own), so that two people
+    /// running lab tests on one machine can keep their labs apart by name and address.
+    /// </summary>
+    public const string PrefixVariable = "WEFT_TEST_LAB_PREFIX", UnderlayVariable = "WEFT_TEST_LAB_UNDERLAY";
+
+    /// <summary>The lab's options with the underlay of <see cref="UnderlayVariable"/>, if set (benchmarks build their own labs).</summary>
+    public static LabOptions WithUnderlayOverride(LabOptions options) =>
+        Environment.GetEnvironmentVariable(UnderlayVariable) is { Length: > 0 } underlay ? options with { Underlay = Core.Addressing.IpNetwork.Parse(underlay) } : options;
+
+    public static string NewName() =>
+        (Environment.GetEnvironmentVariable(PrefixVariable) is { Length: > 0 } prefix ? prefix : "wtt") + Guid.NewGuid().ToString("N")[..6];
 
     public LabHost Host(int i) => State.Hosts[i - 1];
 

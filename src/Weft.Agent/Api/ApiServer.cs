@@ -25,16 +25,21 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
         {
             File.Delete(socket); // left by an agent that died; a live one would have been found by the lab or systemd first
         }
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
+        // The empty builder and Kestrel's core: no configuration files (whose reload-on-change watcher woke the agent
+        // for every write in its working directory), no HTTPS, no console lifetime (the agent owns its signals).
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Services.AddRoutingCore();
         builder.Logging.AddProvider(logs);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socket));
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.ListenUnixSocket(socket));
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         var app = builder.Build();
+        var log = logs.CreateLogger("weft.api");
         app.Use(async (http, next) =>
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            string? failure = null;
             try
             {
                 await next(http);
@@ -43,7 +48,12 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
             {
                 var (code, error) = ErrorMapping.Map(e);
                 http.Response.StatusCode = code;
+                failure = $"{error.Code}: {error.Message}";
                 await http.Response.WriteAsJsonAsync(new ApiErrorBody(error), ApiJsonContext.Default.ApiErrorBody);
+            }
+            finally
+            {
+                ApiTelemetry.Record(http, started, failure, log);
             }
         });
         Map(app);

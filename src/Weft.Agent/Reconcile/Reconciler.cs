@@ -3,6 +3,7 @@ using Weft.Agent.Dns;
 using Weft.Agent.Endpoints;
 using Weft.Agent.Kernel;
 using Weft.Agent.State;
+using Weft.Agent.Telemetry;
 using Weft.Cluster;
 using Weft.DataPlane;
 using Weft.Linux;
@@ -41,6 +42,7 @@ public sealed class Reconciler(
     private readonly Lock _dirtyLock = new();
     private HashSet<string> _lastWanted = [];
     private TaskCompletionSource _kick = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _firstPass = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateTimeOffset _nextResync = DateTimeOffset.MinValue;
     private int _kickPending;
 
@@ -49,6 +51,12 @@ public sealed class Reconciler(
     public DateTimeOffset? LastPass { get; private set; }
 
     public string? LastError { get; private set; }
+
+    /// <summary>Completes when the first pass has run (the view was loaded and compared with the kernel): systemd's readiness.</summary>
+    public Task FirstPass => _firstPass.Task;
+
+    /// <summary>Remote endpoints programmed as of the last pass: each is one static FDB and one neighbour entry.</summary>
+    public long RemoteEntries { get; private set; }
 
     /// <summary>Asks for a pass soon (an API change, a test).</summary>
     public void Kick() => Volatile.Read(ref _kick).TrySetResult();
@@ -88,8 +96,10 @@ public sealed class Reconciler(
                 {
                     // One bad pass must not stop the loop that keeps every other network right.
                     LastError = e.Message;
+                    AgentMeters.ReconcileErrors.Add(1);
                     log.LogError(e, "reconcile pass failed; retrying");
                 }
+                _firstPass.TrySetResult();
             }
             var changed = view.WaitForChangeAsync(seen, cancellationToken);
             var kicked = Volatile.Read(ref _kick).Task;
@@ -102,6 +112,7 @@ public sealed class Reconciler(
     public async Task PassAsync(CancellationToken cancellationToken)
     {
         using var held = await kernelLock.AcquireAsync(cancellationToken);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var snapshot = view.Current;
         var full = DateTimeOffset.UtcNow >= _nextResync;
         if (full)
@@ -148,7 +159,13 @@ public sealed class Reconciler(
             }
         }
         ProgrammedNetworks = [.. plans.Where(p => p.Network.Driver == Core.Model.NetworkDriver.Overlay).Select(p => p.Network.Name).Order(StringComparer.Ordinal)];
+        RemoteEntries = _applied.Values.Where(p => p.Network.Driver == Core.Model.NetworkDriver.Overlay).Sum(p => (long)p.Remote.Count);
         LastPass = DateTimeOffset.UtcNow;
+        AgentMeters.ReconcilePasses.Add(1);
+        AgentMeters.ReconcileErrors.Add(errors.Count);
+        AgentMeters.ReconcileDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        AgentMeters.KernelChanges.Add(total.Added, new KeyValuePair<string, object?>("op", "added"));
+        AgentMeters.KernelChanges.Add(total.Removed, new KeyValuePair<string, object?>("op", "removed"));
         LastError = errors.Count == 0 ? null : string.Join("; ", errors);
         if (total.Changed)
         {

@@ -14,11 +14,10 @@ namespace Weft.Linux.Events;
 /// </summary>
 public sealed class NetlinkWatcher : IDisposable, IAsyncDisposable
 {
-    private const int PollMilliseconds = 100;
-
     private readonly NetlinkSocket _socket;
     private readonly Channel<NetlinkEvent> _channel = Channel.CreateUnbounded<NetlinkEvent>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly Thread _reader;
+    private readonly Wakeup _stop = new();
     private volatile bool _stopping;
 
     private NetlinkWatcher(NetlinkSocket socket)
@@ -47,8 +46,10 @@ public sealed class NetlinkWatcher : IDisposable, IAsyncDisposable
     public void Dispose()
     {
         _stopping = true;
+        _stop.Signal();
         _reader.Join();
         _socket.Dispose();
+        _stop.Dispose();
         _channel.Writer.TryComplete();
     }
 
@@ -101,9 +102,9 @@ public sealed class NetlinkWatcher : IDisposable, IAsyncDisposable
         {
             while (!_stopping)
             {
-                // Poll with a short timeout so Dispose can stop the thread: closing a netlink socket does
-                // not wake a thread blocked in recv on it.
-                if (!_socket.WaitReadable(PollMilliseconds))
+                // Closing a netlink socket does not wake a thread blocked in recv on it: Dispose signals the wake-up
+                // instead, so an idle watcher sleeps without a timeout.
+                if (!_socket.WaitReadable(-1, _stop))
                 {
                     continue;
                 }

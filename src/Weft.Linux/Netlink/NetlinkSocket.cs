@@ -130,19 +130,30 @@ internal sealed unsafe class NetlinkSocket : IDisposable
         }
     }
 
-    /// <summary>Waits up to <paramref name="timeoutMs"/> for data; false on timeout.</summary>
-    public bool WaitReadable(int timeoutMs)
+    /// <summary>
+    /// Waits until data arrives (true), or until <paramref name="interrupt"/> is signalled or <paramref name="timeoutMs"/>
+    /// (-1: none) passes (false).
+    /// </summary>
+    public bool WaitReadable(int timeoutMs, Wakeup? interrupt = null)
     {
         var added = false;
+        var addedWake = false;
         Handle.DangerousAddRef(ref added);
         try
         {
-            var pfd = new Libc.PollFd { Fd = Handle.Value, Events = Libc.POLLIN };
-            var ready = Libc.Poll(&pfd, 1, timeoutMs);
-            return ready > 0;
+            interrupt?.Handle.DangerousAddRef(ref addedWake);
+            var pfd = stackalloc Libc.PollFd[2];
+            pfd[0] = new Libc.PollFd { Fd = Handle.Value, Events = Libc.POLLIN };
+            pfd[1] = new Libc.PollFd { Fd = interrupt?.Handle.Value ?? -1, Events = Libc.POLLIN }; // poll(2) skips a negative fd
+            var ready = Libc.Poll(pfd, 2, timeoutMs);
+            return ready > 0 && (pfd[1].Revents & Libc.POLLIN) == 0 && (pfd[0].Revents & Libc.POLLIN) != 0;
         }
         finally
         {
+            if (addedWake)
+            {
+                interrupt!.Handle.DangerousRelease();
+            }
             if (added)
             {
                 Handle.DangerousRelease();

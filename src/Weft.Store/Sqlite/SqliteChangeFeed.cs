@@ -3,18 +3,32 @@ using Microsoft.Data.Sqlite;
 namespace Weft.Store.Sqlite;
 
 /// <summary>
-/// Tells this process's watches that some process committed to the file. It polls <c>PRAGMA data_version</c> on
-/// its own connection: the value changes whenever another connection (in any process) commits, and reading it only
-/// touches the WAL index in shared memory, so a 15 ms poll costs microseconds per tick and no disk I/O when idle.
-/// inotify on the -wal file was the alternative, but it needs care around WAL resets and checkpoints and a fallback
-/// poll anyway; the poll alone is simpler and cheap enough. The poller runs only while at least one watch is open.
+/// Tells this process's watches (and its maintenance) that some process committed to the file. A commit in WAL mode
+/// appends its pages to the -wal file with write(2), so a thread sleeps in inotify on the store's directory and, when
+/// the -wal file (or the database) is written, reads <c>PRAGMA data_version</c> on its own connection: that value
+/// changes whenever another connection, in any process, committed. An idle store therefore costs no wake-up at all
+/// but the safety poll (<see cref="ClusterStoreOptions.WatchSafetyPoll"/>), which covers what inotify could miss.
 /// </summary>
-internal sealed class SqliteChangeFeed(SqliteDatabase database, TimeSpan interval) : IDisposable
+/// <remarks>
+/// <list type="bullet">
+/// <item>The writer appends its frames before it publishes the commit in the shared-memory index, so an event may
+/// come a moment before the new version is visible: after an event that showed nothing new, the version is read again
+/// 1, 4 and 16 ms later.</item>
+/// <item>A commit of this process wakes its watches at once (<see cref="Notify"/>, from <see cref="SqliteDatabase.Committed"/>).</item>
+/// <item>Without inotify (no instances left for the user, say) the thread falls back to polling every 15 ms, as the
+/// store did before it had inotify.</item>
+/// </list>
+/// The thread runs only while something is subscribed.
+/// </remarks>
+internal sealed class SqliteChangeFeed(SqliteDatabase database, TimeSpan safetyPoll) : IDisposable
 {
+    private static readonly TimeSpan FallbackPoll = TimeSpan.FromMilliseconds(15);
+    private static readonly int[] RecheckMilliseconds = [1, 4, 16];
+
     private readonly Lock _lock = new();
     private TaskCompletionSource _signal = NewSignal();
     private int _subscribers;
-    private CancellationTokenSource? _stop;
+    private Runner? _runner;
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -33,10 +47,10 @@ internal sealed class SqliteChangeFeed(SqliteDatabase database, TimeSpan interva
         {
             if (_subscribers++ == 0)
             {
-                var stop = _stop = new CancellationTokenSource();
-                // A dedicated thread sleeping in a kernel wait, not a PeriodicTimer: each thread-pool wake-up makes
-                // idle workers spin looking for more work, which at 66 ticks/s cost ~4% of a core; this costs ~0.5%.
-                new Thread(() => Poll(stop)) { IsBackground = true, Name = "weft-sqlite-change-feed" }.Start();
+                var runner = _runner = new Runner(DirectoryWatch.TryCreate(
+                    Path.GetDirectoryName(database.FilePath)!, Path.GetFileName(database.FilePath)));
+                // A dedicated thread sleeping in the kernel, not a timer: thread-pool wake-ups make idle workers spin.
+                new Thread(() => Run(runner)) { IsBackground = true, Name = "weft-sqlite-change-feed" }.Start();
             }
         }
         return new Subscription(this);
@@ -44,65 +58,92 @@ internal sealed class SqliteChangeFeed(SqliteDatabase database, TimeSpan interva
 
     private void Unsubscribe()
     {
-        CancellationTokenSource? stop = null;
+        Runner? stop = null;
         lock (_lock)
         {
             if (_subscribers > 0 && --_subscribers == 0)
             {
-                stop = _stop;
-                _stop = null;
+                stop = _runner;
+                _runner = null;
             }
         }
-        stop?.Cancel();
+        stop?.Stop();
     }
 
-    /// <summary>Runs until <paramref name="stop"/> is cancelled, then disposes it (the thread is its last user).</summary>
-    private void Poll(CancellationTokenSource stop)
+    /// <summary>Runs until <paramref name="runner"/> is stopped, then disposes it (the thread is its last user).</summary>
+    private void Run(Runner runner)
     {
         SqliteConnection? connection = null;
         SqliteCommand? command = null;
         long last = -1;
+        var rechecks = 0;
         try
         {
-            do
+            while (!runner.Stopped)
             {
-                try
+                if (Check(ref connection, ref command, ref last))
                 {
-                    if (command is null)
-                    {
-                        connection = database.OpenConnection();
-                        command = connection.CreateCommand();
-                        command.CommandText = "PRAGMA data_version";
-                        command.Prepare(); // parsed once; each tick is then a step over shared memory
-                    }
-                    var version = (long)command.ExecuteScalar()!;
-                    if (version != last)
-                    {
-                        last = version;
-                        Fire();
-                    }
+                    rechecks = 0;
                 }
-                catch (SqliteException)
+                if (runner.Watch is not { } watch)
                 {
-                    // Wake the watches so they notice the failure themselves and report it; reopen next tick.
-                    command?.Dispose();
-                    command = null;
-                    connection?.Dispose();
-                    connection = null;
-                    Fire();
+                    if (runner.StopRequested.WaitOne(FallbackPoll))
+                    {
+                        break;
+                    }
+                    continue;
+                }
+                var timeout = rechecks > 0 ? RecheckMilliseconds[^rechecks--] : (int)safetyPoll.TotalMilliseconds;
+                switch (watch.Wait(timeout))
+                {
+                    case DirectoryWatch.Wake.Interrupted:
+                        return;
+                    case DirectoryWatch.Wake.Changed:
+                        rechecks = RecheckMilliseconds.Length;
+                        break;
                 }
             }
-            while (!stop.Token.WaitHandle.WaitOne(interval));
         }
         finally
         {
             command?.Dispose();
             connection?.Dispose();
-            stop.Dispose();
+            runner.Dispose();
         }
     }
 
-    /// <summary>This process committed: its watches need not wait for the next poll to see it.</summary>
+    /// <summary>Reads the data version; fires and returns true when it moved. A failure fires too, so watches notice it themselves.</summary>
+    private bool Check(ref SqliteConnection? connection, ref SqliteCommand? command, ref long last)
+    {
+        try
+        {
+            if (command is null)
+            {
+                connection = database.OpenConnection();
+                command = connection.CreateCommand();
+                command.CommandText = "PRAGMA data_version";
+                command.Prepare(); // parsed once; each check is then a step over shared memory
+            }
+            var version = (long)command.ExecuteScalar()!;
+            if (version == last)
+            {
+                return false;
+            }
+            last = version;
+        }
+        catch (SqliteException)
+        {
+            // Reopen at the next check.
+            command?.Dispose();
+            command = null;
+            connection?.Dispose();
+            connection = null;
+        }
+        Fire();
+        return true;
+    }
+
+    /// <summary>This process committed: its watches need not wait for the file's event to see it.</summary>
     public void Notify() => Fire();
 
     private void Fire()
@@ -118,11 +159,51 @@ internal sealed class SqliteChangeFeed(SqliteDatabase database, TimeSpan interva
 
     public void Dispose()
     {
+        Runner? stop;
         lock (_lock)
         {
-            _stop?.Cancel();
-            _stop = null;
+            stop = _runner;
+            _runner = null;
             _subscribers = 0;
+        }
+        stop?.Stop();
+    }
+
+    /// <summary>One run of the feed's thread: its directory watch (null without inotify) and its stop signal.</summary>
+    private sealed class Runner(DirectoryWatch? watch) : IDisposable
+    {
+        private readonly ManualResetEvent _stop = new(false);
+        private readonly Lock _lock = new();
+        private volatile bool _stopped;
+        private bool _disposed;
+
+        public DirectoryWatch? Watch => watch;
+
+        public bool Stopped => _stopped;
+
+        public WaitHandle StopRequested => _stop;
+
+        public void Stop()
+        {
+            lock (_lock)
+            {
+                _stopped = true;
+                if (!_disposed)
+                {
+                    _stop.Set();
+                    watch?.Interrupt();
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (_lock)
+            {
+                _disposed = true;
+                watch?.Dispose();
+                _stop.Dispose();
+            }
         }
     }
 

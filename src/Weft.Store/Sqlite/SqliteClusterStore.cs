@@ -10,9 +10,9 @@ internal sealed class SqliteClusterStore : IClusterStore
     private SqliteClusterStore(SqliteDatabase database, ClusterStoreOptions options)
     {
         _database = database;
-        _feed = new SqliteChangeFeed(database, options.WatchPollInterval);
+        _feed = new SqliteChangeFeed(database, options.WatchSafetyPoll);
         database.Committed += _feed.Notify;
-        _maintenance = new SqliteMaintenance(database, options.LeaseSweepInterval, options.EventRetention);
+        _maintenance = new SqliteMaintenance(database, _feed, options.LeaseSweepInterval, options.EventRetention);
     }
 
     public string Location => _database.Location;

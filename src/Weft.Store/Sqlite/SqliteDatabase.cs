@@ -15,11 +15,15 @@ internal sealed class SqliteDatabase : IDisposable
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly SqliteConnection _writer;
     private readonly SqliteStatements _writerStatements;
+    /// <summary>Reader sessions kept for the next read; more than this many reads at once open sessions that are closed after.</summary>
+    private const int KeptReaders = 2;
+
     private readonly System.Collections.Concurrent.ConcurrentBag<SqliteStatements> _readers = [];
 
-    private SqliteDatabase(string location, string connectionString, int busyTimeoutMs)
+    private SqliteDatabase(string location, string filePath, string connectionString, int busyTimeoutMs)
     {
         Location = location;
+        FilePath = filePath;
         _connectionString = connectionString;
         _busyTimeoutMs = busyTimeoutMs;
         _writer = OpenConnection();
@@ -36,6 +40,9 @@ internal sealed class SqliteDatabase : IDisposable
     }
 
     public string Location { get; }
+
+    /// <summary>The database file; its -wal and -shm files live beside it.</summary>
+    public string FilePath { get; }
 
     /// <summary>
     /// Raised after a commit of this process moved the revision: its own watches then read at once, rather than at
@@ -60,7 +67,7 @@ internal sealed class SqliteDatabase : IDisposable
         };
         try
         {
-            return new SqliteDatabase(url.Display, builder.ToString(), (int)options.BusyTimeout.TotalMilliseconds);
+            return new SqliteDatabase(url.Display, Path.GetFullPath(path), builder.ToString(), (int)options.BusyTimeout.TotalMilliseconds);
         }
         catch (SqliteException e)
         {
@@ -75,8 +82,10 @@ internal sealed class SqliteDatabase : IDisposable
         connection.Open();
         using var pragma = connection.CreateCommand();
         // NORMAL is durable across process crashes in WAL mode (only power loss can drop the last commits), and
-        // avoids an fsync per write; the store's job is coordination, not an archive.
-        pragma.CommandText = $"PRAGMA busy_timeout={_busyTimeoutMs}; PRAGMA synchronous=NORMAL";
+        // avoids an fsync per write; the store's job is coordination, not an archive. A page cache of 512 KiB per
+        // connection instead of 2 MiB: the file is small and sits in the kernel's page cache anyway, and an agent keeps
+        // several connections (writer, readers, change feed, maintenance), each of which would fill its own.
+        pragma.CommandText = $"PRAGMA busy_timeout={_busyTimeoutMs}; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-512";
         pragma.ExecuteNonQuery();
         return connection;
     }
@@ -129,7 +138,14 @@ internal sealed class SqliteDatabase : IDisposable
         try
         {
             var result = Read(statements, work);
-            _readers.Add(statements);
+            if (_readers.Count < KeptReaders)
+            {
+                _readers.Add(statements);
+            }
+            else
+            {
+                statements.Dispose(); // a burst of concurrent reads is over: its extra connections (and their caches) go
+            }
             return result;
         }
         catch

@@ -74,6 +74,29 @@ internal sealed class AgentCommand : WeftCommand
         DefaultValueFactory = _ => AgentOptions.DefaultDnsClientRate,
     };
 
+    private readonly Option<string?> _storePrefix = new("--store-prefix")
+    {
+        Description = "A key prefix of this cluster's own, e.g. /prod, so that two Weft clusters can share one etcd; the same on every host of a cluster",
+        HelpName = "PREFIX",
+    };
+
+    private readonly Option<string?> _metricsAddr = new("--metrics-addr")
+    {
+        Description = "Serve Prometheus metrics on GET /metrics at this IP:PORT, e.g. 127.0.0.1:9781 [default: off]",
+        HelpName = "IP:PORT",
+    };
+
+    private readonly Option<string> _logFormat = CreateChoice("--log-format", "text: one line per entry; json: one JSON object per line", "text", "text", "json");
+
+    private readonly Option<string> _logLevel = CreateChoice("--log-level", "The least severe entries logged", "information", "trace", "debug", "information", "warning", "error", "critical");
+
+    private static Option<string> CreateChoice(string name, string description, string defaultValue, params string[] values)
+    {
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        option.AcceptOnlyFromAmong(values);
+        return option;
+    }
+
     public AgentCommand(CliContext context)
         : base(context, "agent", "Run the Weft agent of this host (root): programs the kernel, serves the local API")
     {
@@ -91,6 +114,31 @@ internal sealed class AgentCommand : WeftCommand
         Add(_containerDns);
         Add(_dnsUpstream);
         Add(_dnsClientRate);
+        Add(_storePrefix);
+        Add(_metricsAddr);
+        Add(_logFormat);
+        Add(_logLevel);
+        _storePrefix.Validators.Add(result =>
+        {
+            try
+            {
+                if (result.GetValueOrDefault<string?>() is { } prefix)
+                {
+                    Store.PrefixedClusterStore.Validate(prefix);
+                }
+            }
+            catch (ArgumentException e)
+            {
+                result.AddError("--store-prefix: " + e.Message.Split(" (Parameter", 2)[0]);
+            }
+        });
+        _metricsAddr.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } value && ParseMetricsAddress(value) is null)
+            {
+                result.AddError($"--metrics-addr '{value}' must be IP:PORT, e.g. 127.0.0.1:9781");
+            }
+        });
         _linger.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int>() < 0)
@@ -152,5 +200,13 @@ internal sealed class AgentCommand : WeftCommand
             ContainerDnsAddress = parseResult.GetRequiredValue(_containerDns) is "none" ? null : System.Net.IPAddress.Parse(parseResult.GetRequiredValue(_containerDns)),
             DnsUpstreams = parseResult.GetValue(_dnsUpstream) ?? [],
             DnsClientRate = parseResult.GetValue(_dnsClientRate),
+            StorePrefix = parseResult.GetValue(_storePrefix),
+            MetricsAddress = parseResult.GetValue(_metricsAddr) is { } metrics ? ParseMetricsAddress(metrics) : null,
+            LogFormat = parseResult.GetRequiredValue(_logFormat) == "json" ? AgentLogFormat.Json : AgentLogFormat.Text,
+            LogLevel = Enum.Parse<Microsoft.Extensions.Logging.LogLevel>(parseResult.GetRequiredValue(_logLevel), ignoreCase: true),
         }, cancellationToken);
+
+    /// <summary>IP:PORT with a port; null otherwise.</summary>
+    private static System.Net.IPEndPoint? ParseMetricsAddress(string value) =>
+        System.Net.IPEndPoint.TryParse(value, out var ep) && ep.Port != 0 && value.Contains(':', StringComparison.Ordinal) ? ep : null;
 }

@@ -20,12 +20,15 @@ internal sealed class LabCommands : ICommandGroup
         yield return lab;
     }
 
-    /// <summary>How the lab starts `weft` again inside hosts: this executable, or `dotnet weft.dll` when run that way.</summary>
+    /// <summary>
+    /// How the lab starts `weft` again inside hosts: this executable (the native one, or the JIT build's apphost), or
+    /// `dotnet weft.dll` when run that way.
+    /// </summary>
     public static IReadOnlyList<string> WeftCommand()
     {
         var process = Environment.ProcessPath ?? "weft";
         return Path.GetFileNameWithoutExtension(process) == "dotnet"
-            ? [process, typeof(LabCommands).Assembly.Location]
+            ? [process, Path.Combine(AppContext.BaseDirectory, WeftCli.Name + ".dll")]
             : [process];
     }
 
