@@ -73,6 +73,9 @@ public static class Lab
             {
                 state = state with { StorePid = StartEtcd(topology.StoreNamespace, topology.StoreAddress.ToString(), directory), StoreNamespace = topology.StoreNamespace };
                 state.Save();
+                // An agent refuses to start on a store that does not answer, and etcd takes a moment (seconds on a
+                // loaded machine) before it listens.
+                await WaitForEtcdAsync(topology.StoreNamespace, topology.StoreAddress, state.StorePid.Value, directory, ct);
                 progress($"etcd on {topology.StoreAddress}:2379 in {topology.StoreNamespace}");
             }
             else
@@ -278,6 +281,38 @@ public static class Lab
             "--listen-peer-urls", "http://127.0.0.1:2380", "--initial-advertise-peer-urls", "http://127.0.0.1:2380",
             "--initial-cluster", "lab=http://127.0.0.1:2380",
         ], Path.Combine(directory, "etcd.log"));
+    }
+
+    private static async Task WaitForEtcdAsync(string storeNamespace, System.Net.IPAddress address, int pid, string directory, CancellationToken ct)
+    {
+        using var ns = NetworkNamespace.Open(storeNamespace);
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (!LabProcesses.IsAlive(pid))
+            {
+                throw new LabException($"the lab's etcd exited; its log {Path.Combine(directory, "etcd.log")} ends with: {Tail(Path.Combine(directory, "etcd.log"))}");
+            }
+            // A socket keeps the namespace it was made in: made there, it reaches the store's address from here.
+            using var socket = ns.Run(() => new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork,
+                System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp));
+            try
+            {
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                attempt.CancelAfter(TimeSpan.FromSeconds(1));
+                await socket.ConnectAsync(address, 2379, attempt.Token);
+                return;
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+            {
+                if (deadline.Elapsed > TimeSpan.FromSeconds(45))
+                {
+                    throw new LabException($"the lab's etcd does not answer on {address}:2379 after 45 s: {e.Message}");
+                }
+                await Task.Delay(50, ct);
+            }
+        }
     }
 
     private static async Task WaitHealthyAsync(LabHost host, CancellationToken ct)
