@@ -93,9 +93,10 @@ public sealed class NamespaceTests : IDisposable
         nl.AddLink(new Bridge { Name = "d0" });
         var hostForwarding = File.ReadAllText("/proc/sys/net/ipv4/ip_forward").Trim();
 
-        Assert.Equal("0", ns.ReadSysctl("net.ipv4.ip_forward"));
-        ns.WriteSysctl("net.ipv4.ip_forward", "1");
-        Assert.Equal("1", ns.ReadSysctl("net.ipv4.ip_forward"));
+        // A new namespace starts from the host's values (devconf_inherit_init_net), so both values are written here.
+        var other = hostForwarding == "1" ? "0" : "1";
+        ns.WriteSysctl("net.ipv4.ip_forward", other);
+        Assert.Equal(other, ns.ReadSysctl("net.ipv4.ip_forward"));
         ns.WriteSysctl("net/ipv4/conf/d0/proxy_arp", "1");
         Assert.Equal("1", ns.ReadSysctl("net.ipv4.conf.d0.proxy_arp"));
         Assert.Equal(hostForwarding, File.ReadAllText("/proc/sys/net/ipv4/ip_forward").Trim());
@@ -137,6 +138,37 @@ public sealed class NamespaceTests : IDisposable
             }
 
             Directory.Delete(directory);
+        }
+    }
+
+    [Fact]
+    public void An_anonymous_namespace_is_a_new_one_that_a_name_keeps_after_its_descriptor_closes()
+    {
+        var name = _namespaces.NameFor("anon");
+        string identity;
+        try
+        {
+            using (var anonymous = NetworkNamespace.CreateAnonymous())
+            {
+                identity = anonymous.Identity;
+                Assert.NotEqual(new FileInfo("/proc/self/ns/net").LinkTarget, identity);
+                Assert.DoesNotContain(NetworkNamespace.List(), n => n.Contains("anon", StringComparison.Ordinal));
+                using var nl = anonymous.OpenNetlink();
+                nl.AddLink(new Bridge { Name = "kept" });
+                NetworkNamespace.Attach(name, anonymous.DescriptorPath).Dispose();
+            }
+            // The descriptor is closed; the name holds the same namespace, with what was made in it.
+            using var named = NetworkNamespace.Open(name);
+            Assert.Equal(identity, named.Identity);
+            using var again = named.OpenNetlink();
+            Assert.NotNull(again.FindLink("kept"));
+        }
+        finally
+        {
+            if (NetworkNamespace.Exists(name))
+            {
+                NetworkNamespace.Delete(name);
+            }
         }
     }
 
