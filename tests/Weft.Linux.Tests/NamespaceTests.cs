@@ -142,6 +142,37 @@ public sealed class NamespaceTests : IDisposable
     }
 
     [Fact]
+    public void An_anonymous_namespace_is_a_new_one_that_a_name_keeps_after_its_descriptor_closes()
+    {
+        var name = _namespaces.NameFor("anon");
+        string identity;
+        try
+        {
+            using (var anonymous = NetworkNamespace.CreateAnonymous())
+            {
+                identity = anonymous.Identity;
+                Assert.NotEqual(new FileInfo("/proc/self/ns/net").LinkTarget, identity);
+                Assert.DoesNotContain(NetworkNamespace.List(), n => n.Contains("anon", StringComparison.Ordinal));
+                using var nl = anonymous.OpenNetlink();
+                nl.AddLink(new Bridge { Name = "kept" });
+                NetworkNamespace.Attach(name, anonymous.DescriptorPath).Dispose();
+            }
+            // The descriptor is closed; the name holds the same namespace, with what was made in it.
+            using var named = NetworkNamespace.Open(name);
+            Assert.Equal(identity, named.Identity);
+            using var again = named.OpenNetlink();
+            Assert.NotNull(again.FindLink("kept"));
+        }
+        finally
+        {
+            if (NetworkNamespace.Exists(name))
+            {
+                NetworkNamespace.Delete(name);
+            }
+        }
+    }
+
+    [Fact]
     public void Attaching_names_an_existing_namespace_and_deleting_the_name_leaves_the_namespace_alive()
     {
         var target = _namespaces.Create("at");

@@ -60,14 +60,17 @@ public sealed class SandboxService(
         var intent = intents.Begin(IntentKind.CreateSandbox, record.Name, record.Id,
             [.. specs.Select((s, i) => new IntentEndpoint(networkRecords[i].Id, s.NetworkName, s.Id))], ownNamespace);
         CrashPoints.Reached("run.intent");
-        return await CreateUnderAsync(intent, () => lifecycle.ReserveAsync(specs, sandboxes.Claim(record), ct), async (reservation, snapshot) =>
+        // The namespace is made while the store reserves, with no name until the reservation holds: a refused name may be
+        // a sandbox's that exists, and so is its namespace's.
+        var made = ownNamespace is null ? null : Task.Run(NewSandboxNamespace, CancellationToken.None);
+        return await ThenDropAsync(made, CreateUnderAsync(intent, () => lifecycle.ReserveAsync(specs, sandboxes.Claim(record), ct), async (reservation, snapshot) =>
         {
             CrashPoints.Reached("run.reserved");
             using (var held = await lifecycle.LockKernelAsync(ct))
             {
                 if (ownNamespace is not null)
                 {
-                    CreateOwnNamespace(ownNamespace);
+                    NameOwnNamespace(ownNamespace, await made!);
                     CrashPoints.Reached("run.namespace");
                 }
                 foreach (var endpoint in reservation.Endpoints)
@@ -90,7 +93,20 @@ public sealed class SandboxService(
             }
             log.LogInformation("sandbox {Name} created with {Count} endpoint(s)", record.Name, reservation.Endpoints.Count);
             return record;
-        });
+        }));
+    }
+
+    /// <summary>Awaits <paramref name="work"/>, then closes the unnamed namespace: named, it lives on in its mount; unused, it goes.</summary>
+    private static async Task<T> ThenDropAsync<T>(Task<NetworkNamespace>? made, Task<T> work)
+    {
+        try
+        {
+            return await work;
+        }
+        finally
+        {
+            made?.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        }
     }
 
     public async Task<SandboxRecord> ConnectAsync(string networkName, ConnectRequest request, CancellationToken ct)
@@ -300,14 +316,29 @@ public sealed class SandboxService(
         }
     }
 
-    private void CreateOwnNamespace(string name)
+    /// <summary>A sandbox's namespace, loopback up, with no name yet: it goes with its descriptor if the create fails.</summary>
+    private static NetworkNamespace NewSandboxNamespace()
+    {
+        var ns = NetworkNamespace.CreateAnonymous();
+        try
+        {
+            DataPlane.SandboxInterface.BringUpLoopback(ns);
+            return ns;
+        }
+        catch
+        {
+            ns.Dispose();
+            throw;
+        }
+    }
+
+    private void NameOwnNamespace(string name, NetworkNamespace made)
     {
         if (NetworkNamespace.Exists(name, context.Options.NetnsDirectory))
         {
             NetworkNamespace.Delete(name, context.Options.NetnsDirectory); // a leftover of a crash
         }
-        using var ns = NetworkNamespace.Create(name, context.Options.NetnsDirectory);
-        DataPlane.SandboxInterface.BringUpLoopback(ns);
+        NetworkNamespace.Attach(name, made.DescriptorPath, context.Options.NetnsDirectory).Dispose();
     }
 
     private string? OwnNamespaceOf(SandboxRecord record)

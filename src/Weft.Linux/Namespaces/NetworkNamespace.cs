@@ -85,6 +85,20 @@ public sealed class NetworkNamespace : IDisposable
     }
 
     /// <summary>
+    /// A new namespace with no name: held only by the returned descriptor, so it goes away with it (or with the process)
+    /// and leaves nothing in any directory. <see cref="Attach"/> with <see cref="DescriptorPath"/> names it later.
+    /// </summary>
+    public static NetworkNamespace CreateAnonymous() =>
+        NamespaceThread.Run(
+            () => OpenPath($"/proc/self/task/{Libc.GetTid()}/ns/net", "anonymous"),
+            () => Libc.Unshare(Libc.CLONE_NEWNET) == 0 ? 0 : Marshal.GetLastPInvokeError(),
+            "unshare netns",
+            "anonymous");
+
+    /// <summary>This namespace's path through its open descriptor: valid in this process while the handle is open.</summary>
+    public string DescriptorPath => $"/proc/self/fd/{Handle.DangerousGetHandle()}";
+
+    /// <summary>
     /// Gives an existing namespace a name, as <c>ip netns attach NAME PID</c> does: an empty file under the run
     /// directory with <paramref name="sourcePath"/> (a namespace file such as /proc/self/ns/net) bind-mounted onto
     /// it. <see cref="Delete"/> later removes only that name: the namespace lives on while anything else holds it.
