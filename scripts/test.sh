@@ -15,6 +15,8 @@ dotnet build Weft.slnx -v quiet -nologo -clp:NoSummary || { echo "build failed";
 # here; the .deb made from it is what the install test puts on a fresh root.
 weft=$(scripts/publish.sh) || { echo "publish failed"; exit 1; }
 export WEFT_BINARY=$weft
+# The CNI conformance tests (tests/Weft.Testing's CniPlugin) drive the published weft-cni beside it.
+export WEFT_CNI_BINARY=$(dirname "$weft")/weft-cni
 WEFT_DEB=$(scripts/package.sh --published "$(dirname "$weft")" | grep '\.deb$') || { echo "packaging failed"; exit 1; }
 export WEFT_DEB
 

@@ -68,7 +68,8 @@ public static class AgentHost
                 s.Sandboxes.Values.Count(x => x.HostId == hostId), registration.StartedAt);
         }
 
-        var api = new ApiServer(context, view, new NetworkCatalog(store), sandboxes, new ApiViews(drivers), Status);
+        var cni = new Cni.CniService(context, view, new SandboxCatalog(store), new NetworkCatalog(store), lifecycle, intents, loggerFactory.CreateLogger<Cni.CniService>());
+        var api = new ApiServer(context, view, new NetworkCatalog(store), sandboxes, cni, new ApiViews(drivers), Status);
         await using var web = await api.StartAsync(new ForwardingLoggerProvider(loggerFactory), stop);
         log.LogInformation("API listening on {Socket}", options.SocketPath);
         await using var docker = await DockerIntegration.StartAsync(context, view, store, lifecycle, dns, hostDnsClients, loggerFactory, new ForwardingLoggerProvider(loggerFactory), stop);

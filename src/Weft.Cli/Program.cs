@@ -1,6 +1,7 @@
 using Weft.Cli.Commands;
 using Weft.Cli.Commands.Agent;
 using Weft.Cli.Commands.Capture;
+using Weft.Cli.Commands.Cni;
 using Weft.Cli.Commands.Lab;
 using Weft.Cli.Commands.Network;
 using Weft.Cli.Commands.Sandbox;
@@ -23,6 +24,7 @@ internal static class Program
         new AgentCommands(),
         new LabCommands(),
         new CaptureCommands(),
+        new CniCommands(),
     ];
 
     public static Task<int> Main(string[] args) =>

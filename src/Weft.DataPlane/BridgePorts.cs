@@ -84,10 +84,10 @@ internal static class BridgePorts
             var veth = nl.FindLink(vethName);
             if (veth is null)
             {
-                if (endpoint.HandOver || !File.Exists(endpoint.NamespacePath))
+                if (endpoint.HandOver || !endpoint.Replug || !File.Exists(endpoint.NamespacePath))
                 {
                     // The sandbox is gone (its endpoint record will follow, or a crash's intent removes it), or the engine
-                    // took the interface and will hand over no other.
+                    // took the interface and will hand over no other, or a CNI runtime's interface went with its namespace.
                     continue;
                 }
                 try

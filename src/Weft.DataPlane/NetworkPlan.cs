@@ -15,7 +15,12 @@ namespace Weft.DataPlane;
 /// named <see cref="Core.Naming.KernelNames.VethContainerName"/>, with the endpoint's MAC and the network's MTU, for the
 /// engine to take. Such an interface, once taken, is the engine's: a driver never plugs it in again.
 /// </param>
-public sealed record LocalEndpoint(EndpointRecord Endpoint, string NamespacePath, bool DefaultRoute, bool HandOver = false);
+/// <param name="Replug">
+/// Whether a missing interface is plugged in again. True for Weft's own sandboxes; false for a CNI runtime's, whose
+/// namespace path (/proc/PID/ns/net) may name another process's namespace once its pid is reused: an interface that
+/// went is the runtime's business (CHECK reports it, DEL and ADD make it again).
+/// </param>
+public sealed record LocalEndpoint(EndpointRecord Endpoint, string NamespacePath, bool DefaultRoute, bool HandOver = false, bool Replug = true);
 
 /// <summary>An endpoint on another host: its frames go in VXLAN to <see cref="Vtep"/>.</summary>
 public sealed record RemoteEndpoint(IPAddress Address, MacAddress Mac, IPAddress Vtep);

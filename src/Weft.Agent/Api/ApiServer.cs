@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Weft.Agent.Cni;
 using Weft.Agent.Sandboxes;
+using Weft.Api.Cni;
 using Weft.Api;
 using Weft.Cluster;
 using Weft.Core.Addressing;
@@ -15,7 +17,7 @@ using Weft.Store;
 namespace Weft.Agent.Api;
 
 /// <summary>The agent's local API (docs/api.md): Kestrel on a unix socket, minimal APIs, source-generated JSON.</summary>
-public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCatalog networks, SandboxService sandboxes, ApiViews views, Func<AgentStatus> status)
+public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCatalog networks, SandboxService sandboxes, CniService cni, ApiViews views, Func<AgentStatus> status)
 {
     public async Task<WebApplication> StartAsync(ILoggerProvider logs, CancellationToken ct)
     {
@@ -32,7 +34,11 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
         builder.Logging.AddProvider(logs);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.ListenUnixSocket(socket));
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(1, CniJsonContext.Default);
+        });
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         var app = builder.Build();
         var log = logs.CreateLogger("weft.api");
@@ -123,6 +129,8 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
             await sandboxes.RemoveAsync(name, force ?? false, ct);
             return Results.NoContent();
         });
+
+        app.MapPost("/v1/cni/{command}", (string command, CniCall call, CancellationToken ct) => CniEndpoint.HandleAsync(cni, command, call, ct));
     }
 
     private string? FilesOf(SandboxRecord record) => record.HostId == context.HostId ? context.SandboxDirectory(record.Name) : null;

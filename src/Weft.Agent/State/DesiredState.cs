@@ -46,7 +46,7 @@ public static class DesiredState
             {
                 if (snapshot.SandboxById(e.SandboxId) is { } sandbox && settling?.Contains(sandbox.Id) != true)
                 {
-                    local.Add(new LocalEndpoint(e, sandbox.NetworkNamespace, CarriesDefaultRoute(snapshot, e), HandsOver(sandbox)));
+                    local.Add(new LocalEndpoint(e, sandbox.NetworkNamespace, CarriesDefaultRoute(snapshot, e), HandsOver(sandbox), Replug: sandbox.Engine == SandboxEngine.Weft));
                 }
             }
             // Only a global network spans hosts; a local one (bridge, host, null) with the same name elsewhere is another network.
