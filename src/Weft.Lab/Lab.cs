@@ -45,6 +45,7 @@ public static class Lab
             HostTtlSeconds = (int)Math.Ceiling(options.HostTtl.TotalSeconds),
             AgentArguments = options.AgentArguments,
             Docker = options.Docker,
+            Podman = options.Podman,
             InfrastructureNamespaces = topology.InfrastructureNamespaces,
             CreatedAt = DateTimeOffset.UtcNow,
         };
@@ -84,14 +85,22 @@ public static class Lab
             }
 
             var image = Path.Combine(directory, "busybox.tar");
-            if (options.Docker)
+            if (options.Docker || options.Podman)
             {
-                // The daemons and the agents share each host's mount namespace, made before either starts.
-                await LabDocker.MakePrivateAsync(directory, ct);
+                // The engines and the agents share each host's mount namespace, made before either starts.
+                await LabMountNamespace.MakePrivateAsync(directory, ct);
                 await BusyboxImage.WriteAsync(image, ct);
                 foreach (var h in hosts)
                 {
-                    await LabDocker.PrepareHostAsync(h, ct);
+                    await LabMountNamespace.CreateAsync(h, ct);
+                    if (options.Docker)
+                    {
+                        await LabDocker.PrepareHostAsync(h, ct);
+                    }
+                    if (options.Podman)
+                    {
+                        await LabPodman.PrepareHostAsync(h, options.CniPlugin!, ct);
+                    }
                 }
             }
             for (var i = 0; i < hosts.Count; i++)
@@ -120,6 +129,14 @@ public static class Lab
                     await LabDocker.WaitReadyAsync(h, h.DockerPid!.Value, image, ct);
                 }
                 progress($"dockerd on every host, plugin 'weft' from its agent, image {BusyboxImage.Name} loaded");
+            }
+            if (options.Podman)
+            {
+                foreach (var h in hosts)
+                {
+                    await LabPodman.ImportImageAsync(h, image, ct);
+                }
+                progress($"Podman on every host (CNI backend, plugin 'weft' for its agent; `weft cni config NETWORK --install {LabPodman.ConfigDirectory(hosts[0]).Replace(hosts[0].Name, "HOST", StringComparison.Ordinal)}` or /etc/cni/net.d inside the host), image {BusyboxImage.Name} loaded");
             }
             progress($"lab '{options.Name}' is up");
             return state;
@@ -154,6 +171,10 @@ public static class Lab
         {
             throw new LabException($"--docker: {problem}");
         }
+        if (o.Podman && LabPodman.Problem(o.CniPlugin) is { } podmanProblem)
+        {
+            throw new LabException($"--podman: {podmanProblem}");
+        }
         Core.Naming.NameRules.ValidateNetworkName(o.Name);
         if (o.Name.Length > 20)
         {
@@ -164,8 +185,8 @@ public static class Lab
     private static int StartAgent(LabState state, LabHost h, IReadOnlyDictionary<string, string>? environment = null)
     {
         using var ns = NetworkNamespace.Open(h.Namespace);
-        // With Docker the agent lives in the host's mount namespace too, where Docker's container namespaces are mounted.
-        var command = state.Docker ? LabDocker.InHost(h, AgentCommand(state, h)) : AgentCommand(state, h);
+        // With an engine the agent lives in the host's mount namespace too, where the engine mounts its containers' namespaces.
+        var command = state.Docker || state.Podman ? LabMountNamespace.InHost(h, AgentCommand(state, h)) : AgentCommand(state, h);
         return LabProcesses.StartDetached(ns, command, h.LogPath, environment);
     }
 
@@ -385,7 +406,16 @@ public static class Lab
         var pins = all.Where(n => Core.Naming.KernelNames.TryParseHostNamespaceName(n, out var h) && IsHostName(h)
             && LabProcesses.Identity(n) is { } pinned && ownIdentities.Contains(pinned)).ToList();
 
-        // Docker first: its containers live in namespaces of their own, found by their cgroup; then its daemon.
+        // Podman's containers first, while the agents still answer their DELs.
+        if (state?.Podman == true)
+        {
+            progress("removing the hosts' Podman containers");
+            foreach (var host in state.Hosts)
+            {
+                LabPodman.Down(host);
+            }
+        }
+        // Docker next: its containers live in namespaces of their own, found by their cgroup; then its daemon.
         if (state?.Docker == true)
         {
             progress("stopping the hosts' dockerd and their containers");
@@ -430,10 +460,10 @@ public static class Lab
         var directory = Path.Combine(baseDirectory, name);
         if (Directory.Exists(directory))
         {
-            // A Docker lab's hosts pinned mount namespaces in it, and it is a private mount of its own.
+            // An engine lab's hosts pinned mount namespaces in it, and it is a private mount of its own.
             foreach (var host in state?.Hosts ?? [])
             {
-                MountPoints.Detach(LabDocker.MountNamespace(host));
+                MountPoints.Detach(LabMountNamespace.PathOf(host));
             }
             MountPoints.Detach(directory);
             Directory.Delete(directory, recursive: true);
@@ -457,7 +487,12 @@ public static class Lab
             throw new LabException("nothing to run: give a command after --");
         }
         // `weft` inside a lab host means this very weft, wherever it is installed.
-        var argv = command[0] == "weft" ? [.. weftCommand, .. command.Skip(1)] : command.ToList();
+        IReadOnlyList<string> argv = command[0] == "weft" ? [.. weftCommand, .. command.Skip(1)] : command.ToList();
+        if (state.Podman)
+        {
+            // Podman works only in the host's mount namespace (its sysfs and cgroups, its containers' namespace files).
+            argv = LabMountNamespace.InHost(host, argv);
+        }
         var psi = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
         foreach (var a in argv.Skip(1))
         {
@@ -484,9 +519,9 @@ public static class Lab
     {
         ArgumentNullException.ThrowIfNull(host);
         var environment = new Dictionary<string, string> { [WeftApiClient.SocketEnvironmentVariable] = host.SocketPath };
-        if (File.Exists(LabDocker.MountNamespace(host)))
+        if (LabMountNamespace.Exists(host))
         {
-            foreach (var (k, v) in LabDocker.CliEnvironment(host))
+            foreach (var (k, v) in LabDocker.CliEnvironment(host).Concat(LabPodman.CliEnvironment(host)))
             {
                 environment[k] = v;
             }

@@ -32,13 +32,6 @@ public static class LabDocker
         return Path.Combine(Root(host), "docker.sock");
     }
 
-    /// <summary>The host's mount namespace, pinned on a file, shared by its daemon and its agent.</summary>
-    public static string MountNamespace(LabHost host)
-    {
-        ArgumentNullException.ThrowIfNull(host);
-        return Path.Combine(host.Directory, "mnt");
-    }
-
     /// <summary>Where the host's agent serves the weft plugin; the host's /etc/docker/plugins/weft.spec names it.</summary>
     public static string PluginSocket(LabHost host)
     {
@@ -68,45 +61,18 @@ public static class LabDocker
             ? $"{missing} is missing (scripts/setup.sh --tests installs docker.io and busybox)"
             : null;
 
-    /// <summary>Makes the lab's directory a private mount, so mount namespaces can be pinned on files in it.</summary>
-    public static async Task MakePrivateAsync(string labDirectory, CancellationToken ct)
-    {
-        if (!IsMountPoint(labDirectory))
-        {
-            await RunOkAsync(["mount", "--bind", labDirectory, labDirectory], ct);
-        }
-        await RunOkAsync(["mount", "--make-private", labDirectory], ct);
-    }
-
-    /// <summary>The host's mount namespace, set up for its daemon; before its agent starts, since the agent runs inside it too.</summary>
+    /// <summary>The host's /etc/docker, bound in its mount namespace; before its agent starts, since the agent runs inside it too.</summary>
     public static async Task PrepareHostAsync(LabHost host, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(host);
         var root = Root(host);
         var etc = Path.Combine(root, "etc");
         Directory.CreateDirectory(Path.Combine(etc, "plugins"));
-        Directory.CreateDirectory(Path.Combine(root, "cgroup-aside"));
         await File.WriteAllTextAsync(Path.Combine(etc, "plugins", "weft.spec"), $"unix://{PluginSocket(host)}\n", ct);
         await File.WriteAllTextAsync(Path.Combine(root, "daemon.json"), """{ "dns": ["169.254.53.53"], "live-restore": true }""" + "\n", ct);
-        var mnt = MountNamespace(host);
-        await File.WriteAllBytesAsync(mnt, [], ct);
-        // Propagation stays as it is, so the namespace directory (a shared mount of its own) stays shared with the root
-        // namespace: the namespaces the host's agent mounts there are seen by `weft exec` and by the lab from outside.
-        // What this host mounts for itself (sysfs, /etc/docker) goes on mounts made private first, so it stays in here.
-        await RunOkAsync(["unshare", $"--mount={mnt}", "--propagation", "unchanged", "true"], ct);
-        await RunOkAsync(["nsenter", $"--mount={mnt}", $"--net={Path.Combine(NetworkNamespace.DefaultRunDirectory, host.Namespace)}", "sh", "-c", """
-            set -e
-            mount --make-private "$(findmnt -n -o TARGET --target /etc/docker)"
-            mount --make-rprivate /sys
-            mount --rbind /sys/fs/cgroup "$1"
-            mount -t sysfs sysfs /sys
-            mount --move "$1" /sys/fs/cgroup
-            mount --bind "$2" /etc/docker
-            """, "wtt-lab-docker", Path.Combine(root, "cgroup-aside"), etc], ct);
+        await LabMountNamespace.CreateAsync(host, ct);
+        await LabMountNamespace.BindAsync(host, etc, "/etc/docker", ct);
     }
-
-    /// <summary>The command that runs <paramref name="command"/> in the host's mount namespace (its network namespace is the caller's).</summary>
-    public static IReadOnlyList<string> InHost(LabHost host, IReadOnlyList<string> command) => ["nsenter", $"--mount={MountNamespace(host)}", "--", .. command];
 
     /// <summary>Starts the host's dockerd and returns its pid; <see cref="WaitReadyAsync"/> then waits for it.</summary>
     public static int Start(LabState state, LabHost host)
@@ -115,7 +81,7 @@ public static class LabDocker
         ArgumentNullException.ThrowIfNull(host);
         var root = Root(host);
         using var ns = NetworkNamespace.Open(host.Namespace);
-        return LabProcesses.StartDetached(ns, InHost(host,
+        return LabProcesses.StartDetached(ns, LabMountNamespace.InHost(host,
         [
             Dockerd, "--config-file", Path.Combine(root, "daemon.json"),
             "--data-root", Path.Combine(root, "data"), "--exec-root", Path.Combine(root, "exec"),
@@ -218,11 +184,6 @@ public static class LabDocker
                 // Still busy: a process the daemon started late; the lab's sweep of its namespaces gets it.
             }
         }
-        var mnt = MountNamespace(host);
-        if (File.Exists(mnt))
-        {
-            _ = MountPoints.Detach(mnt);
-        }
     }
 
     /// <summary>Every cgroup directory of <paramref name="parent"/> in every hierarchy, deepest first.</summary>
@@ -267,9 +228,6 @@ public static class LabDocker
         var environment = CliEnvironment(host);
         return await RunAsync([DockerCli, .. args], ct, environment, mayFail: true);
     }
-
-    private static bool IsMountPoint(string path) =>
-        File.ReadLines("/proc/self/mountinfo").Any(l => l.Split(' ')[4].Replace("\\040", " ", StringComparison.Ordinal) == path);
 
     private static async Task<(int Code, string Output)> RunAsync(IReadOnlyList<string> argv, CancellationToken ct,
         IReadOnlyDictionary<string, string>? environment = null, bool mayFail = false)

@@ -48,6 +48,12 @@ public sealed record LabOptions
     /// <summary>A dockerd per host, wired to the host's agent as its network and IPAM plugin (see <see cref="LabDocker"/>).</summary>
     public bool Docker { get; init; }
 
+    /// <summary>Podman per host with Weft's CNI plugin (see <see cref="LabPodman"/>); needs <see cref="CniPlugin"/>.</summary>
+    public bool Podman { get; init; }
+
+    /// <summary>The weft-cni executable the hosts' Podman runs as its `weft` plugin.</summary>
+    public string? CniPlugin { get; init; }
+
     /// <summary>Where lab state, logs and agent directories live.</summary>
     public string BaseDirectory { get; init; } = DefaultBaseDirectory;
 

@@ -28,6 +28,8 @@ public sealed record LabState
     public IReadOnlyList<string> AgentArguments { get; init; } = [];
     /// <summary>Every host runs a dockerd of its own, wired to its agent (`weft lab up --docker`).</summary>
     public bool Docker { get; init; }
+    /// <summary>Every host has Podman configured with Weft's CNI plugin (`weft lab up --podman`).</summary>
+    public bool Podman { get; init; }
     public IReadOnlyList<LabHost> Hosts { get; init; } = [];
     /// <summary>Namespaces of the topology itself (underlay switches, router), not the hosts.</summary>
     public IReadOnlyList<string> InfrastructureNamespaces { get; init; } = [];

@@ -22,7 +22,7 @@ public sealed class LabFixture : IAsyncDisposable
     public LabUnderlay Underlay { get; }
 
     public static async Task<LabFixture> UpAsync(int hosts = 3, LabStore store = LabStore.Embedded, bool routed = false, int mtu = 1500, TimeSpan? hostTtl = null,
-        IReadOnlyList<string>? agentArguments = null, bool docker = false)
+        IReadOnlyList<string>? agentArguments = null, bool docker = false, bool podman = false)
     {
         var options = new LabOptions
         {
@@ -35,6 +35,8 @@ public sealed class LabFixture : IAsyncDisposable
             WeftCommand = WeftBinary.Command,
             AgentArguments = agentArguments ?? [],
             Docker = docker,
+            Podman = podman,
+            CniPlugin = podman ? CniPlugin.Path : null,
         };
         options = WithUnderlayOverride(options);
         return new LabFixture(await Lab.Lab.UpAsync(options, _ => { }, CancellationToken.None), new LabUnderlay(options.UnderlayLayout));
@@ -78,6 +80,17 @@ public sealed class LabFixture : IAsyncDisposable
     {
         var (code, output) = await DockerAsync(i, args);
         return code == 0 ? output.Trim() : throw new InvalidOperationException($"docker {string.Join(' ', args)} on {Host(i).Name}: exit {code}: {output.Trim()}");
+    }
+
+    /// <summary>`podman ARGS...` on host <paramref name="i"/>, with that host's Podman configuration (a lab made with podman: true).</summary>
+    public Task<(int ExitCode, string Output)> PodmanAsync(int i, params string[] args) =>
+        LabDemo.RunInAsync(HostNamespacePath(i), LabPodman.Command(Host(i), args), CancellationToken.None, Lab.Lab.HostEnvironment(Host(i)));
+
+    /// <summary>Like <see cref="PodmanAsync"/>, failing the test with Podman's output when the command fails; the output trimmed.</summary>
+    public async Task<string> PodmanOkAsync(int i, params string[] args)
+    {
+        var (code, output) = await PodmanAsync(i, args);
+        return code == 0 ? output.Trim() : throw new InvalidOperationException($"podman {string.Join(' ', args)} on {Host(i).Name}: exit {code}: {output.Trim()}");
     }
 
     public async Task StopDockerAsync(int i) => State = await Lab.Lab.StopDockerAsync(State, Host(i).Name, CancellationToken.None);

@@ -32,6 +32,9 @@ internal sealed class LabCommands : ICommandGroup
             : [process];
     }
 
+    /// <summary>The weft-cni that ships beside this weft (scripts/publish.sh, the package's /usr/lib/weft).</summary>
+    public static string CniPlugin() => Path.Combine(AppContext.BaseDirectory, "weft-cni");
+
     public static Option<string> NameOption() => new("--name") { Description = "The lab's name; several labs can run at once", DefaultValueFactory = _ => LabOptions.DefaultName };
 
     public static LabState Require(string name) =>
@@ -49,6 +52,10 @@ internal sealed class LabUpCommand : WeftCommand
     {
         Description = "A dockerd on every host, with Weft as its network and IPAM plugin ('weft') and the busybox image loaded; `docker` in `weft lab exec` talks to it",
     };
+    private readonly Option<bool> _podman = new("--podman")
+    {
+        Description = "Podman on every host with the CNI backend, the weft-cni plugin beside this weft as 'weft' and the busybox image; `podman` in `weft lab exec` uses it",
+    };
     private readonly Option<int> _mtu = new("--mtu") { Description = "Underlay MTU; overlays follow at MTU − 50", DefaultValueFactory = _ => 1500 };
     private readonly Option<string> _name = LabCommands.NameOption();
 
@@ -60,6 +67,7 @@ internal sealed class LabUpCommand : WeftCommand
         Add(_underlay);
         Add(_routed);
         Add(_docker);
+        Add(_podman);
         Add(_mtu);
         Add(_name);
     }
@@ -83,6 +91,8 @@ internal sealed class LabUpCommand : WeftCommand
             Underlay = IpNetwork.Parse(parseResult.GetRequiredValue(_underlay)),
             Routed = parseResult.GetValue(_routed),
             Docker = parseResult.GetValue(_docker),
+            Podman = parseResult.GetValue(_podman),
+            CniPlugin = LabCommands.CniPlugin(),
             Mtu = parseResult.GetValue(_mtu),
             WeftCommand = LabCommands.WeftCommand(),
         };
