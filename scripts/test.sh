@@ -38,7 +38,8 @@ if [ $# -eq 0 ]; then
   src=$?
   stop_burners
   grep -E '(Passed|Failed)!' "$stresslog" | sed 's/^/    /'
-  if [ "$src" -ne 0 ]; then grep -E '\[FAIL\]|Error Message' -A3 "$stresslog" | head -40; rc=1; fi
+  # A crashed test host fails no test by name: its "aborted"/"crashed" line is the reason.
+  if [ "$src" -ne 0 ]; then grep -E '\[FAIL\]|Error Message|aborted|crashed' -A3 "$stresslog" | head -40; rc=1; fi
 fi
 
 # One summary line for people and for CI: "tests: N passed, N failed".
