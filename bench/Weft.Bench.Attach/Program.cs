@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Weft.Api;
 using Weft.Bench;
@@ -21,10 +20,8 @@ const string Network = "bench-attach";
 const string CniDirectory = "/usr/lib/cni";
 const string IpForward = "/proc/sys/net/ipv4/ip_forward";
 
-using var cts = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
-using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
-var ct = cts.Token;
+using var interruption = new Interruption();
+var ct = interruption.Token;
 
 if (!File.Exists(Path.Combine(CniDirectory, "bridge")) || !File.Exists(Path.Combine(CniDirectory, "host-local")))
 {

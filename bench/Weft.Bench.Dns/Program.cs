@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using Weft.Api;
 using Weft.Bench;
@@ -26,10 +25,8 @@ const string Network = "bench-dns";
 const string Subnet = "10.236.0.0/24";
 const string PeerAddress = "10.236.0.250";
 
-using var cts = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
-using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
-var ct = cts.Token;
+using var interruption = new Interruption();
+var ct = interruption.Token;
 
 foreach (var tool in new[] { "/usr/bin/dnsperf", "/usr/sbin/dnsmasq" })
 {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Weft.Bench;
 using Weft.Bench.Convergence;
 using Weft.Core.Naming;
@@ -27,10 +26,8 @@ if (n < 1 || n + Warmup > Addresses.MaxTrials)
     return 2;
 }
 
-using var cts = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
-using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
-var ct = cts.Token;
+using var interruption = new Interruption();
+var ct = interruption.Token;
 
 var (dockerVersion, dockerProblem) = await DockerCluster.ProbeAsync(ct);
 dockerProblem ??= LabDocker.Problem();

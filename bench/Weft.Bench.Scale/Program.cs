@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using Weft.Api;
 using Weft.Bench;
@@ -26,10 +25,8 @@ const int ClockTicksPerSecond = 100; // USER_HZ on every Linux ABI Weft targets
 var idle = TimeSpan.FromSeconds(10);
 var convergenceLimit = TimeSpan.FromSeconds(180);
 
-using var cts = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
-using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
-var ct = cts.Token;
+using var interruption = new Interruption();
+var ct = interruption.Token;
 
 var total = hostCount * perHost;
 var remotePerHost = total - perHost;

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Weft.Api;
 using Weft.Bench;
 using Weft.Lab;
@@ -14,10 +13,8 @@ using Weft.Testing;
 const int Rounds = 3;
 const string Network = "bench-tput";
 
-using var cts = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
-using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
-var ct = cts.Token;
+using var interruption = new Interruption();
+var ct = interruption.Token;
 
 Console.WriteLine($"throughput: iperf3 (3 s, 1 stream) sandbox→sandbox over the overlay vs host→host over the underlay, {Rounds} rounds per lab");
 Console.WriteLine("  note: one 2-core machine, possibly shared with other builds and tests: figures are noisy");
