@@ -65,7 +65,7 @@ public sealed class EtcdServer : IAsyncDisposable
             catch (Exception) when (attempt < 2)
             {
                 await server.KillAsync();
-                TryDelete(Path.Combine(root, "data"));
+                TempDirectories.Remove(Path.Combine(root, "data"));
             }
             catch
             {
@@ -194,18 +194,6 @@ public sealed class EtcdServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await KillAsync();
-        TryDelete(RootDir);
-    }
-
-    private static void TryDelete(string dir)
-    {
-        try
-        {
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left for the OS's tmp cleaner; nothing in it is needed.
-        }
+        TempDirectories.Remove(RootDir);
     }
 }

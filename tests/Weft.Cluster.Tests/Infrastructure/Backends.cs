@@ -56,13 +56,7 @@ public sealed class SqliteBackend : IStoreBackend
 
     public ValueTask DisposeAsync()
     {
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        TempDirectories.Remove(_dir);
         return ValueTask.CompletedTask;
     }
 }
