@@ -21,25 +21,7 @@ public sealed class WeftApiClient : IDisposable
     public WeftApiClient(string? socketPath = null, TimeSpan? timeout = null)
     {
         SocketPath = socketPath ?? Environment.GetEnvironmentVariable(SocketEnvironmentVariable) ?? DefaultSocketPath;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        // The host name is never resolved: every request goes through the socket above.
-        _http = new HttpClient(handler) { BaseAddress = new Uri("http://weft/"), Timeout = timeout ?? TimeSpan.FromSeconds(60) };
+        _http = UnixSocketHttp.CreateClient(SocketPath, new Uri("http://weft/"), timeout ?? TimeSpan.FromSeconds(60));
     }
 
     public string SocketPath { get; }

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Weft.Api;
 using System.Text.Json;
 using Weft.Api.Cni;
 
@@ -15,29 +16,12 @@ internal static class AgentForwarder
 
     public static async Task<(bool Ok, string Output)> ForwardAsync(string socket, string command, CniCall call, string version)
     {
-        using var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, ct) =>
-            {
-                var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), ct);
-                    return new NetworkStream(s, ownsSocket: true);
-                }
-                catch
-                {
-                    s.Dispose();
-                    throw;
-                }
-            },
-        };
-        using var http = new HttpClient(handler) { Timeout = Timeout };
+        using var http = UnixSocketHttp.CreateClient(socket, new Uri("http://weft/"), Timeout);
         using var body = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(call, CniJsonContext.Default.CniCall));
         body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         try
         {
-            using var response = await http.PostAsync(new Uri($"http://weft/v1/cni/{command.ToLowerInvariant()}"), body);
+            using var response = await http.PostAsync(new Uri($"v1/cni/{command.ToLowerInvariant()}", UriKind.Relative), body);
             var text = await response.Content.ReadAsStringAsync();
             if (response.IsSuccessStatusCode)
             {

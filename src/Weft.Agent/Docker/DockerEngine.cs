@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
+using Weft.Api;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -67,24 +67,7 @@ public sealed class DockerEngine : IDisposable
     public DockerEngine(string socketPath)
     {
         SocketPath = socketPath;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, ct) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath), ct);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        _http = new HttpClient(handler) { BaseAddress = new Uri("http://docker/"), Timeout = TimeSpan.FromSeconds(30) };
+        _http = UnixSocketHttp.CreateClient(socketPath, new Uri("http://docker/"), TimeSpan.FromSeconds(30));
     }
 
     public string SocketPath { get; }
