@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using Weft.Api;
 using Weft.Bench;
 using Weft.Linux.Namespaces;
@@ -17,15 +16,13 @@ using Weft.Testing;
 var n = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 30;
 const int Warmup = 3;
 const string Network = "bench-attach";
-const string CniDirectory = "/usr/lib/cni";
-const string IpForward = "/proc/sys/net/ipv4/ip_forward";
 
 using var interruption = new Interruption();
 var ct = interruption.Token;
 
-if (!File.Exists(Path.Combine(CniDirectory, "bridge")) || !File.Exists(Path.Combine(CniDirectory, "host-local")))
+if (ReferenceBridge.Problem is { } problem)
 {
-    Console.Error.WriteLine($"attach: the peer needs {CniDirectory}/bridge and host-local (apt-get install containernetworking-plugins)");
+    Console.Error.WriteLine($"attach: {problem}");
     return 2;
 }
 
@@ -50,7 +47,7 @@ await using (var lab = await LabFixture.UpAsync(hosts: 1))
             Command = ["sleep", "infinity"],
         }, ct);
         var created = clock.Elapsed.TotalMilliseconds;
-        RequireReady(sandbox.NetworkNamespace, $"weft sandbox {name}");
+        CniCall.RequireReady(sandbox.NetworkNamespace, $"weft sandbox {name}");
         clock.Restart();
         await client.RemoveSandboxAsync(name, force: true, ct);
         var removed = clock.Elapsed.TotalMilliseconds;
@@ -75,64 +72,47 @@ await using (var lab = await LabFixture.UpAsync(hosts: 1))
 }
 
 // ---- Peer: the reference CNI bridge plugin with host-local IPAM, in the root namespace.
-var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant();
-var bridge = $"wtt{id}";
-var subnet = FreeSubnet();
-var config = $$$"""
-    {"cniVersion":"1.0.0","name":"{{{bridge}}}","type":"bridge","bridge":"{{{bridge}}}","isGateway":true,"ipMasq":false,
-     "ipam":{"type":"host-local","ranges":[[{"subnet":"{{{subnet}}}"}]],"routes":[{"dst":"0.0.0.0/0"}]}}
-    """;
-var forwardingBefore = File.ReadAllText(IpForward).Trim();
 List<double> cniNs = [], cniAdd = [], cniDel = [];
 var namespaces = new List<string>();
-try
+string peer;
+using (var bridge = new ReferenceBridge())
 {
-    for (var i = 0; i < Warmup + n; i++)
+    peer = bridge.Description;
+    try
     {
-        var ns = $"{bridge}-c{i}";
-        var clock = Stopwatch.StartNew();
-        NetworkNamespace.Create(ns).Dispose();
-        namespaces.Add(ns);
-        var created = clock.Elapsed.TotalMilliseconds;
-        clock.Restart();
-        await CniAsync("ADD", ns, config, ct);
-        var added = clock.Elapsed.TotalMilliseconds;
-        RequireReady(Path.Combine(NetworkNamespace.DefaultRunDirectory, ns), $"CNI namespace {ns}");
-        clock.Restart();
-        await CniAsync("DEL", ns, config, ct);
-        var deleted = clock.Elapsed.TotalMilliseconds;
-        NetworkNamespace.Delete(ns);
-        namespaces.Remove(ns);
-        if (i >= Warmup)
+        for (var i = 0; i < Warmup + n; i++)
         {
-            cniNs.Add(created);
-            cniAdd.Add(added);
-            cniDel.Add(deleted);
+            var ns = $"{bridge.Name}-c{i}";
+            var clock = Stopwatch.StartNew();
+            NetworkNamespace.Create(ns).Dispose();
+            namespaces.Add(ns);
+            var created = clock.Elapsed.TotalMilliseconds;
+            clock.Restart();
+            await bridge.RunAsync("ADD", ns, ct);
+            var added = clock.Elapsed.TotalMilliseconds;
+            CniCall.RequireReady(Path.Combine(NetworkNamespace.DefaultRunDirectory, ns), $"CNI namespace {ns}");
+            clock.Restart();
+            await bridge.RunAsync("DEL", ns, ct);
+            var deleted = clock.Elapsed.TotalMilliseconds;
+            NetworkNamespace.Delete(ns);
+            namespaces.Remove(ns);
+            if (i >= Warmup)
+            {
+                cniNs.Add(created);
+                cniAdd.Add(added);
+                cniDel.Add(deleted);
+            }
+        }
+    }
+    finally
+    {
+        foreach (var ns in namespaces.Where(ns => NetworkNamespace.Exists(ns)))
+        {
+            NetworkNamespace.Delete(ns);
         }
     }
 }
-finally
-{
-    foreach (var ns in namespaces.Where(ns => NetworkNamespace.Exists(ns)))
-    {
-        NetworkNamespace.Delete(ns);
-    }
-    using (var root = NetworkNamespace.OpenCurrent())
-    using (var nl = root.OpenNetlink())
-    {
-        if (nl.ListLinks().Any(l => l.Name == bridge))
-        {
-            nl.DeleteLink(bridge);
-        }
-    }
-    var ipam = Path.Combine("/var/lib/cni/networks", bridge);
-    if (Directory.Exists(ipam))
-    {
-        Directory.Delete(ipam, recursive: true);
-    }
-    File.WriteAllText(IpForward, forwardingBefore);
-}
-Console.WriteLine($"peer: CNI reference plugins ({CniDirectory}/bridge + host-local, bridge {bridge}, {subnet}, isGateway, no masquerade)");
+Console.WriteLine($"peer: CNI reference plugins ({peer})");
 BenchResult.Figure("CNI ADD on a fresh namespace: p50", Stats.Median(cniAdd), "ms");
 BenchResult.Figure("CNI ADD on a fresh namespace: p99", Stats.Percentile(cniAdd, 99), "ms");
 BenchResult.Figure("CNI ADD: min", cniAdd.Min(), "ms");
@@ -144,57 +124,3 @@ Console.WriteLine("  the API round trip and IPAM in the cluster store.");
 
 BenchResult.Print("attach", "attach p50 ms", Stats.Median(weftCreate), Stats.Median(cniAdd), higherIsBetter: false);
 return 0;
-
-// The sandbox's eth0 exists, is up and has an IPv4 address: what "network ready" means on both sides.
-static void RequireReady(string namespacePath, string what)
-{
-    using var ns = NetworkNamespace.OpenPath(namespacePath);
-    using var nl = ns.OpenNetlink();
-    var eth0 = nl.GetLink("eth0");
-    if (!eth0.Up || !nl.ListAddresses(eth0.Index).Any(a => a.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork))
-    {
-        throw new InvalidOperationException($"{what}: eth0 is not up and addressed when attach returned");
-    }
-}
-
-// A 10.235.x.0/24 that no route in the root namespace touches yet.
-static string FreeSubnet()
-{
-    using var root = NetworkNamespace.OpenCurrent();
-    using var nl = root.OpenNetlink();
-    var taken = nl.ListAddresses().Select(a => a.Address.ToString()).ToHashSet(StringComparer.Ordinal);
-    for (var third = 1 + RandomNumberGenerator.GetInt32(200); ; third = (third % 254) + 1)
-    {
-        var prefix = $"10.235.{third}.";
-        if (!taken.Any(a => a.StartsWith(prefix, StringComparison.Ordinal)))
-        {
-            return $"{prefix}0/24";
-        }
-    }
-}
-
-static async Task CniAsync(string command, string ns, string config, CancellationToken ct)
-{
-    var psi = new ProcessStartInfo(Path.Combine(CniDirectory, "bridge"))
-    {
-        UseShellExecute = false,
-        RedirectStandardInput = true,
-        RedirectStandardOutput = true,
-        RedirectStandardError = true,
-    };
-    psi.Environment["CNI_COMMAND"] = command;
-    psi.Environment["CNI_CONTAINERID"] = ns;
-    psi.Environment["CNI_NETNS"] = Path.Combine(NetworkNamespace.DefaultRunDirectory, ns);
-    psi.Environment["CNI_IFNAME"] = "eth0";
-    psi.Environment["CNI_PATH"] = CniDirectory;
-    using var p = Process.Start(psi)!;
-    await p.StandardInput.WriteAsync(config.AsMemory(), ct);
-    p.StandardInput.Close();
-    var output = p.StandardOutput.ReadToEndAsync(ct);
-    var error = p.StandardError.ReadToEndAsync(ct);
-    await p.WaitForExitAsync(ct);
-    if (p.ExitCode != 0)
-    {
-        throw new InvalidOperationException($"CNI {command} in {ns}: exit {p.ExitCode}: {(await output).Trim()} {(await error).Trim()}");
-    }
-}

@@ -6,7 +6,8 @@ namespace Weft.Testing;
 /// <summary>
 /// The real weft-cni executable, run the way a CNI runtime runs it: CNI_* in the environment, the config on stdin, the
 /// result or error on stdout. <c>WEFT_CNI_BINARY</c> names the published NativeAOT binary (scripts/test.sh); without it,
-/// the JIT build next to the tests (a test project that drives it references src/Weft.Cni).
+/// the weft-cni beside the lab's weft (<see cref="WeftBinary"/>: bench/run publishes both into one directory), else the
+/// JIT build next to the tests (a test project that drives it references src/Weft.Cni).
 /// </summary>
 public static class CniPlugin
 {
@@ -56,6 +57,11 @@ public static class CniPlugin
         {
             return File.Exists(published) ? System.IO.Path.GetFullPath(published)
                 : throw new FileNotFoundException($"{EnvironmentVariable}={published}: no such file (run scripts/publish.sh)");
+        }
+        if (WeftBinary.Command is [var weft] && System.IO.Path.GetDirectoryName(weft) is { } directory
+            && System.IO.Path.Combine(directory, "weft-cni") is var beside && File.Exists(beside))
+        {
+            return beside;
         }
         var apphost = System.IO.Path.Combine(AppContext.BaseDirectory, "weft-cni");
         return File.Exists(apphost) ? apphost : throw new FileNotFoundException($"weft-cni is not built next to the tests in {AppContext.BaseDirectory}");
