@@ -205,6 +205,7 @@ public sealed class CniEndToEndTests(CniLab lab) : IClassFixture<CniLab>, IDispo
         Assert.Equal(100, await CodeOf(CniPlugin.RunAsync("ADD", Config(net), "e1", netns, "eth0", "IP=10.1.2.3")));
         // A dead agent: "try again later", naming the socket.
         var dead = await CniPlugin.RunAsync("ADD", Config(net).Replace(Lab.Host(1).SocketPath, "/run/wtt-no-agent.sock", StringComparison.Ordinal), "e1", netns);
+        Assert.True(dead.ExitCode != 0, $"a dead agent fails the call: {dead}");
         Assert.Equal(11, dead.Code);
         Assert.Contains("/run/wtt-no-agent.sock", dead.Json.GetProperty("msg").GetString(), StringComparison.Ordinal);
         // Nothing of the refused calls stayed behind.
