@@ -221,21 +221,23 @@ public sealed class ContainerdEndToEndTests(ContainerdLab fixture) : IClassFixtu
         // (`weft network inspect`'s DNS, also the result's dns.nameservers) and the network as search domain.
         var resolv = Path.Combine(Lab.Host(1).Directory, "ctr-resolv.conf");
         await File.WriteAllTextAsync(resolv, "nameserver 10.0.45.1\nsearch ctr-net\n");
+        // The container's cgroup is /default/ID in the machine's cgroup tree, so the id carries the lab's unique name.
+        var c1 = $"{Lab.State.Name}-c1";
         // Not detached: `ctr run` sends the DEL itself once its task exits (a detached run's network is never torn down).
         var run = Containerd.CtrAsync("run", "--cni", "--rm", "--mount", $"type=bind,src={resolv},dst=/etc/resolv.conf,options=rbind:ro",
-            ContainerdHost.Image, "c1", "sleep", "300");
-        await LabFixture.EventuallyAsync(async () => (await Containerd.CtrAsync("tasks", "ls")).Output.Contains("RUNNING", StringComparison.Ordinal), "c1 runs", 30);
+            ContainerdHost.Image, c1, "sleep", "300");
+        await LabFixture.EventuallyAsync(async () => (await Containerd.CtrAsync("tasks", "ls")).Output.Contains("RUNNING", StringComparison.Ordinal), $"{c1} runs", 30);
 
         var ctrAddress = (await h1.ListSandboxesAsync(all: true)).Single(s => s.State == "cni").Endpoints.Single(e => e.Network == "ctr-net").Address!;
-        var (code, output) = await Containerd.CtrAsync("tasks", "exec", "--exec-id", "ip", "c1", "ip", "addr", "show", "eth0");
+        var (code, output) = await Containerd.CtrAsync("tasks", "exec", "--exec-id", "ip", c1, "ip", "addr", "show", "eth0");
         Assert.True(code == 0 && output.Contains($"inet {ctrAddress}/24", StringComparison.Ordinal), $"eth0 of the ctr container holds {ctrAddress}: {output}");
-        (code, output) = await Containerd.CtrAsync("tasks", "exec", "--exec-id", "p1", "c1", "ping", "-c", "1", "-W", "2", wsAddress);
+        (code, output) = await Containerd.CtrAsync("tasks", "exec", "--exec-id", "p1", c1, "ping", "-c", "1", "-W", "2", wsAddress);
         Assert.True(code == 0, $"the ctr container pings ws ({wsAddress}) on host2 by address: {output}");
-        (code, output) = await Containerd.CtrAsync("tasks", "exec", "--exec-id", "p2", "c1", "ping", "-c", "1", "-W", "2", "ws");
+        (code, output) = await Containerd.CtrAsync("tasks", "exec", "--exec-id", "p2", c1, "ping", "-c", "1", "-W", "2", "ws");
         Assert.True(code == 0, $"the ctr container pings ws by name through the mounted resolv.conf: {output}");
         Assert.Equal(0, (await Lab.ExecAsync(2, "ws", "ping", "-c", "1", "-W", "2", ctrAddress)).ExitCode);
 
-        await Containerd.CtrOkAsync("tasks", "kill", "-s", "KILL", "c1");
+        await Containerd.CtrOkAsync("tasks", "kill", "-s", "KILL", c1);
         var (runCode, runOutput) = await run;
         Assert.True(runCode is 0 or 137, $"ctr run ended: exit {runCode}: {runOutput}");
 
