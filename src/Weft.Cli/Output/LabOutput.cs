@@ -14,7 +14,8 @@ internal static class LabOutput
         foreach (var h in report.Hosts)
         {
             var agent = h.Agent is null ? (h.AgentRunning ? "not answering" : "stopped") : "up";
-            var store = h.Agent is null ? "-" : h.Agent.StoreReachable ? "reachable" : "UNREACHABLE";
+            var store = h.Agent is null ? "-" : h.Agent.StoreReachable ? "reachable"
+                : h.Agent.StoreUnreachableSince is { } since ? $"UNREACHABLE since {since.ToUniversalTime():HH:mm:ss}Z" : "UNREACHABLE";
             hosts.AddRow(h.Host.Name, h.Host.Address, h.Host.AgentPid?.ToString() ?? "-", agent, store,
                 h.Agent is null ? "-" : string.Join(",", h.Agent.ProgrammedNetworks), h.Agent?.Sandboxes.ToString() ?? "-");
         }
