@@ -38,6 +38,7 @@ public static class AgentHost
         var underlay = UnderlayDetection.Detect(options.AdvertiseAddress);
         var hostName = options.HostName ?? Environment.MachineName;
         Core.Naming.NameRules.ValidateHostName(hostName);
+        var hostIsNew = !File.Exists(Path.Combine(options.StateDirectory, "host-id"));
         var identity = new HostIdentity(HostIdFile.LoadOrCreate(options.StateDirectory), hostName, underlay);
         var context = new AgentContext(identity, options, version);
         var hostId = identity.Id;
@@ -46,7 +47,18 @@ public static class AgentHost
             options.StorePrefix is null ? "" : $" under prefix {options.StorePrefix}");
 
         await using var store = new MeteredClusterStore(await ClusterStore.OpenAsync(options.StoreUrl, new ClusterStoreOptions { KeyPrefix = options.StorePrefix }, stop));
-        var view = new ClusterView(store);
+        string clusterId;
+        try
+        {
+            clusterId = await ClusterMembership.JoinAsync(store, options.StateDirectory, hostId, hostIsNew, options.JoinNewCluster, stop);
+        }
+        catch (ClusterIdentityException e)
+        {
+            log.LogCritical("{Error}", e.Message);
+            return 1;
+        }
+        log.LogInformation("cluster {Cluster}", clusterId);
+        var view = new ClusterView(store) { ClusterId = clusterId };
         using var kernelLock = new KernelLock();
         var drivers = new NetworkDriverRegistry(context.DataPlane);
         var intents = new IntentJournal(context.IntentDirectory);
@@ -65,7 +77,8 @@ public static class AgentHost
             var s = view.Current;
             return new AgentStatus(hostId, hostName, underlay.Address.ToString(), registration.Incarnation, version, store.Location,
                 view.StoreReachable && view.Loaded, view.StoreError, s.Revision, s.LiveHosts.Count, reconciler.ProgrammedNetworks,
-                s.Sandboxes.Values.Count(x => x.HostId == hostId), registration.StartedAt);
+                s.Sandboxes.Values.Count(x => x.HostId == hostId), registration.StartedAt,
+                view.StoreReachable ? null : view.StoreReachableSince, clusterId);
         }
 
         var cni = new Cni.CniService(context, view, new SandboxCatalog(store), new NetworkCatalog(store), lifecycle, intents, loggerFactory.CreateLogger<Cni.CniService>());
@@ -89,6 +102,7 @@ public static class AgentHost
             docker?.RunAsync(stop) ?? Task.CompletedTask,
             RetryAsync("registration", () => registration.StartAsync(stop), log, stop),
             view.RunAsync(stop),
+            new StoreProbe(store, view, clusterId).RunAsync(stop),
             reconciler.RunAsync(stop),
             SettleLoopAsync(view, sandboxes, stop),
             ReapLoopAsync(view, reaper, log, stop),

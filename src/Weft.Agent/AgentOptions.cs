@@ -12,8 +12,14 @@ public sealed record AgentOptions
     /// <summary>This host's name in the cluster and in kernel object names; null: the machine's host name.</summary>
     public string? HostName { get; init; }
 
-    /// <summary>Where the host id lives; it survives restarts, so the host keeps its identity.</summary>
+    /// <summary>Where the host id and the cluster id live; they survive restarts, so the host keeps its identity.</summary>
     public string StateDirectory { get; init; } = "/var/lib/weft";
+
+    /// <summary>
+    /// Join the store's cluster even when it is not the one this host belonged to (an empty, replaced or other store); without
+    /// it the agent refuses to start there (<see cref="Host.ClusterMembership"/>).
+    /// </summary>
+    public bool JoinNewCluster { get; init; }
 
     /// <summary>Where the API socket and sandbox files live.</summary>
     public string RunDirectory { get; init; } = "/run/weft";

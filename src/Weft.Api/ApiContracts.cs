@@ -100,7 +100,10 @@ public sealed record SandboxDetail(
 /// <summary>POST /v1/networks/{name}/connect and /disconnect.</summary>
 public sealed record ConnectRequest(string Sandbox, string? Ip = null, IReadOnlyList<string>? Aliases = null);
 
-/// <summary>GET /v1/status.</summary>
+/// <summary>
+/// GET /v1/status. <see cref="StoreUnreachableSince"/>: when the store stopped answering (null while it answers);
+/// <see cref="ClusterId"/>: the cluster this agent belongs to.
+/// </summary>
 public sealed record AgentStatus(
     string HostId,
     string Host,
@@ -114,7 +117,9 @@ public sealed record AgentStatus(
     int LiveHosts,
     IReadOnlyList<string> ProgrammedNetworks,
     int Sandboxes,
-    DateTimeOffset StartedAt);
+    DateTimeOffset StartedAt,
+    DateTimeOffset? StoreUnreachableSince = null,
+    string? ClusterId = null);
 
 /// <summary>The body of every error response.</summary>
 public sealed record ApiErrorBody(ApiError Error);

@@ -16,7 +16,16 @@ public sealed class WeftApiClient : IDisposable
     /// <summary>Overrides the socket path, as the lab does for each simulated host.</summary>
     public const string SocketEnvironmentVariable = "WEFT_SOCKET";
 
+    /// <summary>
+    /// On a read the agent answered from its last view of the cluster because the store does not answer: when the store
+    /// stopped answering (ISO 8601). Absent on fresh answers.
+    /// </summary>
+    public const string StaleSinceHeader = "Weft-Stale-Since";
+
     private readonly HttpClient _http;
+
+    /// <summary>Called when an answer is stale (<see cref="StaleSinceHeader"/>), with since when; the CLI warns.</summary>
+    public Action<DateTimeOffset>? StaleAnswer { get; set; }
 
     public WeftApiClient(string? socketPath = null, TimeSpan? timeout = null)
     {
@@ -93,6 +102,11 @@ public sealed class WeftApiClient : IDisposable
         }
         if (response.IsSuccessStatusCode)
         {
+            if (StaleAnswer is { } stale && response.Headers.TryGetValues(StaleSinceHeader, out var values)
+                && DateTimeOffset.TryParse(values.FirstOrDefault(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var since))
+            {
+                stale(since);
+            }
             return response;
         }
         using (response)

@@ -25,7 +25,24 @@ internal sealed class CliContext(CliConsole console, ISandboxProcessRunner proce
     public TextWriter Out => Console.Out;
 
     /// <summary>A client for the socket named by --socket, else $WEFT_SOCKET, else the default path.</summary>
-    public WeftApiClient ConnectToAgent(ParseResult parseResult) => new(parseResult.GetValue(Globals.Socket), AgentTimeout);
+    /// <summary>
+    /// A client of the agent; an answer served from the agent's last view while the store does not answer prints a
+    /// warning on stderr (once), so neither a person nor a script on stdout mistakes it for the cluster's current state.
+    /// </summary>
+    public WeftApiClient ConnectToAgent(ParseResult parseResult)
+    {
+        var client = new WeftApiClient(parseResult.GetValue(Globals.Socket), AgentTimeout);
+        var warned = false;
+        client.StaleAnswer = since =>
+        {
+            if (!warned && parseResult.CommandResult.Command.Name != "status")
+            {
+                warned = true;
+                Console.Error.WriteLine($"weft: warning: STALE: the cluster store has not answered since {Output.Display.Time(since)}; this is the last state the agent saw");
+            }
+        };
+        return client;
+    }
 
     public OutputFormat FormatOf(ParseResult parseResult) => Globals.FormatOf(parseResult);
 

@@ -19,6 +19,7 @@ namespace Weft.Cluster;
 /// /weft/v1/endpoints/{networkId}/{id}   EndpointRecord
 /// /weft/v1/meta/endpoints/{networkId}   bumped by every endpoint change: a network is removed only if none joined meanwhile
 /// /weft/v1/sandboxes/{name}             SandboxRecord; sandbox names are unique in the cluster, as DNS names are
+/// /weft/v1/meta/cluster-id              the cluster's id, written once when the store is first used (ClusterIdentity)
 /// </code>
 /// </remarks>
 public static class ClusterKeys
@@ -33,6 +34,9 @@ public static class ClusterKeys
     public const string Released = Root + "released/";
     public const string Endpoints = Root + "endpoints/";
     public const string Sandboxes = Root + "sandboxes/";
+
+    /// <summary>The cluster's id (<see cref="ClusterIdentity"/>): written once, never changed.</summary>
+    public const string ClusterId = Root + "meta/cluster-id";
 
     /// <summary>A prefix that holds nothing: listing it returns only the store's current revision.</summary>
     public const string RevisionProbe = Root + "meta/revision-probe/";

@@ -15,6 +15,10 @@ public sealed class ClusterView
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ClusterSnapshot _current = ClusterSnapshot.Empty;
     private long _version;
+    // Why the store counts as unreachable, per witness: the watch (it reported an outage, or a listing failed) and the
+    // probe (StoreProbe: a write-path check that must answer within a deadline). Null: that witness is content.
+    private string? _watchError;
+    private string? _probeError;
 
     public ClusterView(IClusterStore store, TimeSpan? relistInterval = null)
     {
@@ -32,10 +36,26 @@ public sealed class ClusterView
     /// <summary>Bumped on every published change.</summary>
     public long Version => Interlocked.Read(ref _version);
 
-    /// <summary>False while the store cannot be reached; the view then holds the last state seen.</summary>
-    public bool StoreReachable { get; private set; } = true;
+    /// <summary>
+    /// The cluster id this view must find in the store (<see cref="ClusterIdentity"/>); null: not checked. A listing or
+    /// watch event that shows another id, or none, is never applied: the store is then reported unreachable and the view
+    /// keeps the last state of its own cluster, so an emptied or replaced store cannot make the agent remove anything.
+    /// </summary>
+    public string? ClusterId { get; set; }
 
-    public string? StoreError { get; private set; }
+    /// <summary>
+    /// False while the store cannot be reached: its watch reports an outage, a listing failed, or the probe got no
+    /// answer in time (a hung or partitioned store keeps its connections open). The view then holds the last state seen.
+    /// </summary>
+    public bool StoreReachable => _watchError is null && _probeError is null;
+
+    public string? StoreError => _probeError ?? _watchError;
+
+    /// <summary>When <see cref="StoreReachable"/> last changed (or the view was made).</summary>
+    public DateTimeOffset StoreReachableSince { get; private set; } = TimeProvider.System.GetUtcNow();
+
+    /// <summary>The probe's verdict (<see cref="StoreProbe"/>): null when the store answered in time, else why not.</summary>
+    public void ReportProbe(string? error) => SetHealth(() => _probeError = error);
 
     /// <summary>True once a first listing succeeded.</summary>
     public bool Loaded { get; private set; }
@@ -72,6 +92,10 @@ public sealed class ClusterView
     public async Task<ClusterSnapshot> FreshAsync(CancellationToken cancellationToken)
     {
         long revision;
+        if (!StoreReachable && Loaded)
+        {
+            return Current; // asking would only wait for the store's timeout; the caller learns the answer is stale
+        }
         try
         {
             revision = (await _store.ListAsync(ClusterKeys.RevisionProbe, cancellationToken)).Revision;
@@ -104,6 +128,7 @@ public sealed class ClusterView
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             var listing = await _store.ListAsync(ClusterKeys.Root, cancellationToken);
+            CheckIdentity(listing);
             Publish(ClusterSnapshot.FromListing(listing));
             Loaded = true;
             return Current;
@@ -118,6 +143,7 @@ public sealed class ClusterView
             try
             {
                 var listing = await _store.ListAsync(ClusterKeys.Root, cancellationToken);
+                CheckIdentity(listing);
                 SetReachable(true, null);
                 Publish(ClusterSnapshot.FromListing(listing));
                 Loaded = true;
@@ -156,6 +182,10 @@ public sealed class ClusterView
                         SetReachable(true, null);
                         break;
                     default:
+                        if (ClusterId is { } id && e.Key == ClusterKeys.ClusterId && (e.Kind == WatchEventKind.Delete || System.Text.Encoding.UTF8.GetString(e.Value) != id))
+                        {
+                            throw NotThisCluster(e.Kind == WatchEventKind.Delete ? null : System.Text.Encoding.UTF8.GetString(e.Value));
+                        }
                         lock (_gate)
                         {
                             // A refresh may already have published a later revision; never step back. Events of one
@@ -175,16 +205,40 @@ public sealed class ClusterView
         }
     }
 
-    private void SetReachable(bool reachable, string? error)
+    /// <summary>Throws unless the listing holds this view's cluster id (when it has one to check).</summary>
+    private void CheckIdentity(ListResult listing)
     {
-        if (StoreReachable == reachable && StoreError == error)
+        if (ClusterId is not { } id)
         {
             return;
         }
-        StoreReachable = reachable;
-        StoreError = error;
+        var stored = listing.Items.FirstOrDefault(k => k.Key == ClusterKeys.ClusterId) is { } kv ? System.Text.Encoding.UTF8.GetString(kv.Value) : null;
+        if (stored != id)
+        {
+            throw NotThisCluster(stored);
+        }
+    }
+
+    private StoreUnavailableException NotThisCluster(string? stored) => new(Location, stored is null
+        ? $"the store no longer holds cluster {ClusterId} (it has no cluster id: emptied, deleted or replaced); keeping the last state of the cluster"
+        : $"the store holds cluster {stored}, not this agent's cluster {ClusterId}; keeping the last state of the cluster");
+
+    private void SetReachable(bool reachable, string? error) => SetHealth(() => _watchError = reachable ? null : error ?? "the store does not answer");
+
+    private void SetHealth(Action change)
+    {
         lock (_gate)
         {
+            var (wasReachable, wasError) = (StoreReachable, StoreError);
+            change();
+            if (StoreReachable == wasReachable && StoreError == wasError)
+            {
+                return;
+            }
+            if (StoreReachable != wasReachable)
+            {
+                StoreReachableSince = TimeProvider.System.GetUtcNow();
+            }
             PublishLocked(_current);
         }
     }

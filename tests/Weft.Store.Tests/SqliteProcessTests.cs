@@ -40,6 +40,30 @@ public sealed class SqliteProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_store_file_deleted_under_an_open_store_is_reported_and_never_recreated()
+    {
+        var url = _dir.SqliteUrl();
+        var path = new Uri(url).AbsolutePath;
+        await using var store = await ClusterStore.OpenAsync(url);
+        var revision = await store.PutAsync("/k", "v"u8.ToArray());
+        await using var watch = WatchProbe.Start(store, "/", revision + 1);
+        foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+        {
+            File.Delete(file);
+        }
+
+        // The watch says so (inotify sees the delete; the safety poll would within a second), and so does every call.
+        var events = await watch.WaitAsync(e => e.Any(x => x.Kind == WatchEventKind.Unavailable), "the watch reports the deleted file", timeoutSeconds: 3);
+        Assert.Contains("was deleted while this process had it open", events.First(x => x.Kind == WatchEventKind.Unavailable).Reason, StringComparison.Ordinal);
+        var put = await Assert.ThrowsAsync<StoreUnavailableException>(() => store.PutAsync("/k", "w"u8.ToArray()));
+        Assert.Contains(path, put.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.GetAsync("/k"));
+        // Nothing of this process opened the path again, which would have made an empty store there for others to find.
+        await Task.Delay(1500);
+        Assert.False(File.Exists(path), "the store made a new file at the deleted path");
+    }
+
+    [Fact]
     public async Task Keys_of_a_SIGKILLed_lease_holder_are_expired_by_another_process()
     {
         var url = _dir.SqliteUrl();

@@ -46,6 +46,11 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             string? failure = null;
+            if (HttpMethods.IsGet(http.Request.Method) && !view.StoreReachable && view.Loaded)
+            {
+                // Reads answer from the last state seen while the store does not answer: say so, and since when.
+                http.Response.Headers[WeftApiClient.StaleSinceHeader] = view.StoreReachableSince.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+            }
             try
             {
                 await next(http);

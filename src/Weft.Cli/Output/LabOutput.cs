@@ -8,13 +8,14 @@ internal static class LabOutput
     public static void Write(TextWriter o, LabState state, LabReport report)
     {
         o.WriteLine($"Lab:      {state.Name} ({(state.Routed ? "routed" : "flat")} underlay, MTU {state.Mtu})");
-        o.WriteLine($"Store:    {state.StoreKind} {state.StoreUrl}{(report.StoreRunning ? "" : "  (DOWN: its process is not running)")}");
+        o.WriteLine($"Store:    {state.StoreKind} {state.StoreUrl}  ({LabStoreControl.Describe(state)})");
         o.WriteLine();
         var hosts = new TextTable("HOST", "UNDERLAY", "AGENT PID", "AGENT", "STORE", "NETWORKS HERE", "SANDBOXES");
         foreach (var h in report.Hosts)
         {
             var agent = h.Agent is null ? (h.AgentRunning ? "not answering" : "stopped") : "up";
-            var store = h.Agent is null ? "-" : h.Agent.StoreReachable ? "reachable" : "UNREACHABLE";
+            var store = h.Agent is null ? "-" : h.Agent.StoreReachable ? "reachable"
+                : h.Agent.StoreUnreachableSince is { } since ? $"UNREACHABLE since {since.ToUniversalTime():HH:mm:ss}Z" : "UNREACHABLE";
             hosts.AddRow(h.Host.Name, h.Host.Address, h.Host.AgentPid?.ToString() ?? "-", agent, store,
                 h.Agent is null ? "-" : string.Join(",", h.Agent.ProgrammedNetworks), h.Agent?.Sandboxes.ToString() ?? "-");
         }

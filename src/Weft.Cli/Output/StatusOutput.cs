@@ -15,10 +15,15 @@ internal static class StatusOutput
             .Add("Version", status.Version)
             .Add("Started", Display.Time(status.StartedAt))
             .Add("Store", status.Store)
-            .Add("Store reachable", status.StoreReachable ? "yes" : $"no: {status.StoreError ?? "no answer"}")
+            .Add("Cluster", status.ClusterId ?? Display.None)
+            .Add("Store reachable", StoreReachable(status))
             .Add("Store revision", status.StoreRevision.ToString(CultureInfo.InvariantCulture))
             .Add("Live hosts", Display.Number(status.LiveHosts))
             .Add("Sandboxes", Display.Number(status.Sandboxes))
             .Add("Networks here", Display.List(status.ProgrammedNetworks))
             .WriteTo(writer);
+
+    /// <summary>"yes", or "no" with since when and why: an outage's length is what an operator asks first.</summary>
+    public static string StoreReachable(AgentStatus status) => status.StoreReachable ? "yes"
+        : $"no{(status.StoreUnreachableSince is { } since ? $", since {Display.Time(since)}" : "")}: {status.StoreError ?? "no answer"}";
 }

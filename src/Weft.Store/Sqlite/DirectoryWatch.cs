@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace Weft.Store.Sqlite;
 
 /// <summary>
-/// Sleeps in the kernel until a file of one directory whose name starts with a given prefix is written, created or
-/// renamed into place (inotify), until <see cref="Interrupt"/> is called (an eventfd), or until a timeout passes.
+/// Sleeps in the kernel until a file of one directory whose name starts with a given prefix is written, created,
+/// renamed or deleted (inotify: the last two tell the store that its file was replaced), until <see cref="Interrupt"/> is called (an eventfd), or until a timeout passes.
 /// A directory watch rather than a watch on the file itself: SQLite deletes the -wal file when the last connection
 /// closes and makes it again at the next open, and a watch on the directory sees the new file without re-arming.
 /// </summary>
@@ -15,6 +15,8 @@ internal sealed partial class DirectoryWatch : IDisposable
     private const uint IN_MODIFY = 0x2;
     private const uint IN_CREATE = 0x100;
     private const uint IN_MOVED_TO = 0x80;
+    private const uint IN_MOVED_FROM = 0x40;
+    private const uint IN_DELETE = 0x200;
     private const uint IN_Q_OVERFLOW = 0x4000;
     private const int EFD_CLOEXEC = 0x80000;
     private const int EFD_NONBLOCK = 0x800;
@@ -55,7 +57,7 @@ internal sealed partial class DirectoryWatch : IDisposable
         {
             return null;
         }
-        if (InotifyAddWatch(inotify, directory, IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0)
+        if (InotifyAddWatch(inotify, directory, IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE) < 0)
         {
             _ = Close(inotify);
             return null;

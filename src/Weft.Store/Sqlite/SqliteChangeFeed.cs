@@ -115,6 +115,11 @@ internal sealed class SqliteChangeFeed(SqliteDatabase database, TimeSpan safetyP
     /// <summary>Reads the data version; fires and returns true when it moved. A failure fires too, so watches notice it themselves.</summary>
     private bool Check(ref SqliteConnection? connection, ref SqliteCommand? command, ref long last)
     {
+        if (database.File.Problem is null && database.File.Check() is not null)
+        {
+            Fire(); // the file was deleted or replaced: the watches' next read fails and reports it
+            return true;
+        }
         try
         {
             if (command is null)
@@ -131,9 +136,9 @@ internal sealed class SqliteChangeFeed(SqliteDatabase database, TimeSpan safetyP
             }
             last = version;
         }
-        catch (SqliteException)
+        catch (Exception e) when (e is SqliteException or StoreException)
         {
-            // Reopen at the next check.
+            // Reopen at the next check (a store whose file was replaced refuses to, and its watches report why).
             command?.Dispose();
             command = null;
             connection?.Dispose();

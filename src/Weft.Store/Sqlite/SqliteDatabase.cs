@@ -37,6 +37,19 @@ internal sealed class SqliteDatabase : IDisposable
             throw;
         }
         _writerStatements = new SqliteStatements(_writer);
+        File = StoreFileIdentity.Of(filePath);
+    }
+
+    /// <summary>Whether the path still names the file this process opened (<see cref="StoreFileIdentity"/>).</summary>
+    public StoreFileIdentity File { get; }
+
+    /// <summary>A store whose file was deleted or replaced fails every call from then on, as an unreachable store would.</summary>
+    private void ThrowIfReplaced(bool look)
+    {
+        if ((look ? File.Check() : File.Problem) is { } problem)
+        {
+            throw new StoreUnavailableException(Location, problem);
+        }
     }
 
     public string Location { get; }
@@ -53,7 +66,7 @@ internal sealed class SqliteDatabase : IDisposable
     public static SqliteDatabase Open(StoreUrl url, ClusterStoreOptions options)
     {
         var path = url.Path;
-        if (!options.CreateIfMissing && !File.Exists(path))
+        if (!options.CreateIfMissing && !System.IO.File.Exists(path))
             throw new StoreUnavailableException(url.Display, $"store file {path} does not exist");
         var dir = Path.GetDirectoryName(path);
         if (string.IsNullOrEmpty(dir) || !Directory.Exists(dir))
@@ -81,6 +94,10 @@ internal sealed class SqliteDatabase : IDisposable
     /// <summary>A new connection, configured; disposing it closes it.</summary>
     public SqliteConnection OpenConnection()
     {
+        if (File is not null)
+        {
+            ThrowIfReplaced(look: false); // opening the path now would make a new, empty store file there
+        }
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var pragma = connection.CreateCommand();
@@ -96,6 +113,7 @@ internal sealed class SqliteDatabase : IDisposable
     /// <summary>Runs <paramref name="work"/> inside one BEGIN IMMEDIATE transaction and commits it.</summary>
     public async Task<T> WriteAsync<T>(Func<SqliteWriteTxn, T> work, CancellationToken cancellationToken)
     {
+        ThrowIfReplaced(look: true);
         await _writeGate.WaitAsync(cancellationToken);
         bool moved;
         T result;
@@ -127,6 +145,7 @@ internal sealed class SqliteDatabase : IDisposable
     /// </summary>
     public T Read<T>(Func<SqliteStatements, T> work)
     {
+        ThrowIfReplaced(look: false);
         if (!_readers.TryTake(out var statements))
         {
             try
@@ -161,6 +180,7 @@ internal sealed class SqliteDatabase : IDisposable
     /// <summary>The same on a long-lived connection whose prepared statements are reused (timers, watches).</summary>
     public T Read<T>(SqliteStatements statements, Func<SqliteStatements, T> work)
     {
+        ThrowIfReplaced(look: false);
         try
         {
             using var transaction = statements.Begin(immediate: false);

@@ -97,6 +97,13 @@ internal sealed class AgentCommand : WeftCommand
         return option;
     }
 
+    private readonly Option<bool> _joinNewCluster = new("--join-new-cluster")
+    {
+        Description = "Join the store's cluster even if this host belonged to another one (the store is empty, replaced or another cluster's). "
+            + "Without it the agent refuses to start there and changes nothing; with it, this host's networks and sandboxes that the new cluster "
+            + "does not know are removed",
+    };
+
     public AgentCommand(CliContext context)
         : base(context, "agent", "Run the Weft agent of this host (root): programs the kernel, serves the local API")
     {
@@ -115,6 +122,7 @@ internal sealed class AgentCommand : WeftCommand
         Add(_dnsUpstream);
         Add(_dnsClientRate);
         Add(_storePrefix);
+        Add(_joinNewCluster);
         Add(_metricsAddr);
         Add(_logFormat);
         Add(_logLevel);
@@ -201,6 +209,7 @@ internal sealed class AgentCommand : WeftCommand
             DnsUpstreams = parseResult.GetValue(_dnsUpstream) ?? [],
             DnsClientRate = parseResult.GetValue(_dnsClientRate),
             StorePrefix = parseResult.GetValue(_storePrefix),
+            JoinNewCluster = parseResult.GetValue(_joinNewCluster),
             MetricsAddress = parseResult.GetValue(_metricsAddr) is { } metrics ? ParseMetricsAddress(metrics) : null,
             LogFormat = parseResult.GetRequiredValue(_logFormat) == "json" ? AgentLogFormat.Json : AgentLogFormat.Text,
             LogLevel = Enum.Parse<Microsoft.Extensions.Logging.LogLevel>(parseResult.GetRequiredValue(_logLevel), ignoreCase: true),

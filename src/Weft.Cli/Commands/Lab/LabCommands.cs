@@ -10,13 +10,14 @@ internal sealed class LabCommands : ICommandGroup
 {
     public IEnumerable<Command> CreateCommands(CliContext context)
     {
-        var lab = new Command("lab", "Simulated hosts on this machine (root): up, status, exec, shell, down, demo");
+        var lab = new Command("lab", "Simulated hosts on this machine (root): up, status, exec, shell, down, demo, store");
         lab.Add(new LabUpCommand(context));
         lab.Add(new LabDownCommand(context));
         lab.Add(new LabStatusCommand(context));
         lab.Add(new LabExecCommand(context));
         lab.Add(new LabShellCommand(context));
         lab.Add(new LabDemoCommand(context));
+        lab.Add(LabStoreCommands.Create(context));
         yield return lab;
     }
 
