@@ -6,7 +6,7 @@ using Weft.Cli.Output;
 namespace Weft.Cli.Commands;
 
 /// <summary>
-/// The shared shape of `rm` commands: remove each name in turn, print each one removed, report each failure on
+/// The shared shape of commands that act on each name in turn (`rm`, `network rm`, `stop`, `start`, `kill`): print each one done, report each failure on
 /// its own line, and exit 1 if any failed. An agent that is not running fails them all the same way, so that is
 /// reported once.
 /// </summary>
