@@ -69,6 +69,18 @@ public sealed class WeftApiClient : IDisposable
     public Task RemoveSandboxAsync(string name, bool force = false, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Delete, $"v1/sandboxes/{Uri.EscapeDataString(name)}?force={(force ? "true" : "false")}", null, ct);
 
+    /// <summary>SIGTERM to the sandbox's processes, SIGKILL after <paramref name="timeoutSeconds"/>; the sandbox and its addresses stay.</summary>
+    public Task<SandboxDetail> StopSandboxAsync(string name, int timeoutSeconds = 10, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"v1/sandboxes/{Uri.EscapeDataString(name)}/stop?timeout={timeoutSeconds}", null, ApiJsonContext.Default.SandboxDetail, ct);
+
+    /// <summary>Runs a stopped sandbox's command again, in the same namespaces; a running one is left as it is.</summary>
+    public Task<SandboxDetail> StartSandboxAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"v1/sandboxes/{Uri.EscapeDataString(name)}/start", null, ApiJsonContext.Default.SandboxDetail, ct);
+
+    /// <summary>Sends <paramref name="signal"/> (a number) to every process of the sandbox.</summary>
+    public Task<SandboxDetail> KillSandboxAsync(string name, int signal = 9, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"v1/sandboxes/{Uri.EscapeDataString(name)}/kill?signal={signal}", null, ApiJsonContext.Default.SandboxDetail, ct);
+
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? body, JsonTypeInfo<T> type, CancellationToken ct)
     {
         using var response = await SendRawAsync(method, path, body, ct);

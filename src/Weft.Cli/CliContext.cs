@@ -1,8 +1,10 @@
 using System.CommandLine;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Weft.Api;
 using Weft.Cli.Execution;
+using Weft.Core.Errors;
 
 namespace Weft.Cli;
 
@@ -15,6 +17,13 @@ internal sealed class CliContext(CliConsole console, ISandboxProcessRunner proce
 {
     /// <summary>How long one request may take: creating a network or a sandbox programs kernels and the store.</summary>
     public static readonly TimeSpan AgentTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>The API's shapes on one line, quotes left as quotes: one error is one line of stderr.</summary>
+    private static readonly ApiJsonContext OneLineJson = new(new JsonSerializerOptions(ApiJsonContext.Default.Options)
+    {
+        WriteIndented = false,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
 
     public CliConsole Console { get; } = console;
 
@@ -49,7 +58,18 @@ internal sealed class CliContext(CliConsole console, ISandboxProcessRunner proce
     /// <summary>Prints an API shape exactly as the agent's JSON would spell it.</summary>
     public void WriteJson<T>(T value, JsonTypeInfo<T> type) => Out.WriteLine(JsonSerializer.Serialize(value, type));
 
-    /// <summary>The one line an error gets: `weft: message`, even when the message itself spans lines.</summary>
-    public void WriteError(string message) =>
-        Console.Error.WriteLine("weft: " + string.Join(' ', message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)));
+    /// <summary>Set once the command line asks for `--format json`: errors are then the API's error shape, one per line.</summary>
+    public bool JsonErrors { get; set; }
+
+    /// <summary>
+    /// The one line an error gets on stderr: `weft: message`, even when the message itself spans lines; under
+    /// `--format json` the API's error shape, `{"error":{"code":…,"message":…}}`, so a script reads both outputs as JSON.
+    /// </summary>
+    public void WriteError(string message, string code = ErrorCodes.Internal)
+    {
+        var line = string.Join(' ', message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+        Console.Error.WriteLine(JsonErrors
+            ? JsonSerializer.Serialize(new ApiErrorBody(new ApiError(code, line)), OneLineJson.ApiErrorBody)
+            : "weft: " + line);
+    }
 }

@@ -2,7 +2,10 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using Weft.Cli.Commands;
+using Weft.Api;
 using Weft.Cli.Execution;
+using Weft.Core.Errors;
+using Weft.Linux;
 
 namespace Weft.Cli;
 
@@ -38,11 +41,11 @@ internal static class WeftCli
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, IEnumerable<ICommandGroup> groups, CancellationToken cancellationToken = default)
     {
         var root = BuildRoot(context, groups);
-        var parseResult = root.Parse(args);
-        if (parseResult.Action is ParseErrorAction)
+        var (parseResult, refusal) = Parse(root, args);
+        context.JsonErrors = AsksForJson(args);
+        if (refusal is not null)
         {
-            context.WriteError($"{UsageMessage(parseResult)} (see '{CommandPath(parseResult.CommandResult)} --help')");
-            return ExitCodes.Usage;
+            return UsageError(context, parseResult, refusal);
         }
 
         var invocation = new InvocationConfiguration
@@ -59,12 +62,11 @@ internal static class WeftCli
         }
         catch (UsageException e)
         {
-            context.WriteError($"{e.Message} (see '{CommandPath(parseResult.CommandResult)} --help')");
-            return ExitCodes.Usage;
+            return UsageError(context, parseResult, e.Message);
         }
         catch (CommandNotStartedException e)
         {
-            context.WriteError(e.Message);
+            context.WriteError(e.Message, ErrorCodes.ExecFailed);
             return e.ExitCode;
         }
         catch (OperationCanceledException)
@@ -72,11 +74,16 @@ internal static class WeftCli
             // Ctrl-C or SIGTERM: the shell already shows why; say nothing.
             return ExitCodes.Interrupted;
         }
+        catch (WeftApiException e)
+        {
+            // The agent's message already names the bad value; agent-unavailable says how to start the agent.
+            context.WriteError(e.Message, e.Code);
+            return e.Code == ErrorCodes.ExecFailed ? ExitCodes.OfExecFailure(e.Message) : ExitCodes.Failure;
+        }
         catch (Exception e) when (IsMeantForPeople(e))
         {
-            // The agent's message already names the bad value, agent-unavailable says how to start the agent, and
-            // a kernel error names the operation, the object and the errno (EPERM: not root).
-            context.WriteError(e.Message);
+            // A kernel error names the operation, the object and the errno (EPERM: not root); a lab or file error its path.
+            context.WriteError(e.Message, e switch { WeftValidationException v => v.Code, KernelException => ErrorCodes.Kernel, _ => ErrorCodes.BadRequest });
             return ExitCodes.Failure;
         }
 #pragma warning disable CA1031 // The top of the CLI: a bug still ends in one line and exit 1, not a runtime crash dump.
@@ -92,6 +99,43 @@ internal static class WeftCli
 
             return ExitCodes.Failure;
         }
+    }
+
+    /// <summary>
+    /// Parses a command line Docker's way (bundles of short options such as `-dit` expanded first, no response files),
+    /// and says why it is refused before anything runs, or null: a word that cannot mean anything, an option the command
+    /// does not know where only an option may stand (never a COMMAND to run), and the parser's own errors.
+    /// </summary>
+    public static (ParseResult Result, string? Refusal) Parse(RootCommand root, IReadOnlyList<string> args)
+    {
+        var (words, malformed) = ShortOptionBundles.Expand(args, root.Parse(args, ShortOptionBundles.Configuration));
+        var result = root.Parse(words, ShortOptionBundles.Configuration);
+        return (result, malformed
+            ?? (MisplacedOptions.Find(result) is { } misplaced ? $"unknown option '{misplaced}'" : null)
+            ?? (result.Action is ParseErrorAction ? UsageMessage(result) : null));
+    }
+
+    private static int UsageError(CliContext context, ParseResult parseResult, string message)
+    {
+        context.WriteError($"{message} (see '{CommandPath(parseResult.CommandResult)} --help')", ErrorCodes.Usage);
+        return ExitCodes.Usage;
+    }
+
+    /// <summary>
+    /// `--format json` anywhere before `--`, read from the words themselves: a line the parser refused still gets its
+    /// error in the format it asked for.
+    /// </summary>
+    private static bool AsksForJson(IReadOnlyList<string> args)
+    {
+        for (var i = 0; i < args.Count && args[i] != "--"; i++)
+        {
+            if (args[i] is "--format=json" or "--format:json" || (args[i] == "--format" && i + 1 < args.Count && args[i + 1] == "json"))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

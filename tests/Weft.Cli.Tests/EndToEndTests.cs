@@ -131,12 +131,12 @@ public class EndToEndTests
     }
 
     [Fact]
-    public async Task Ps_all_asks_for_every_host()
+    public async Task Ps_all_hosts_asks_for_every_host()
     {
         await using var agent = await FakeAgent.StartAsync();
         agent.Answer("GET /v1/sandboxes?all=true", [Samples.Web1], ApiJsonContext.Default.SandboxDetailArray);
 
-        var run = await InProcessCli.RunAsync("--socket", agent.SocketPath, "ps", "-a");
+        var run = await InProcessCli.RunAsync("--socket", agent.SocketPath, "ps", "--all-hosts");
 
         Assert.Equal((0, ""), (run.ExitCode, run.Stderr));
         Assert.Contains("web1   node1   running   4242   test-net=10.0.10.2, back-net=10.1.0.5   sleep infinity", run.Stdout, StringComparison.Ordinal);

@@ -135,6 +135,15 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
             return Results.NoContent();
         });
 
+        app.MapPost("/v1/sandboxes/{name}/stop", async (string name, int? timeout, CancellationToken ct) =>
+            SandboxJson(await sandboxes.StopAsync(name, TimeSpan.FromSeconds(Math.Max(0, timeout ?? 10)), ct)));
+
+        app.MapPost("/v1/sandboxes/{name}/start", async (string name, CancellationToken ct) =>
+            SandboxJson(await sandboxes.StartAsync(name, ct)));
+
+        app.MapPost("/v1/sandboxes/{name}/kill", async (string name, int? signal, CancellationToken ct) =>
+            SandboxJson(await sandboxes.KillAsync(name, signal ?? 9, ct)));
+
         app.MapPost("/v1/cni/{command}", (string command, CniCall call, CancellationToken ct) => CniEndpoint.HandleAsync(cni, command, call, ct));
     }
 

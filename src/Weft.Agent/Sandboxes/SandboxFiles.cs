@@ -89,6 +89,44 @@ public static class SandboxFiles
         }
     }
 
+    public const string EnvironmentFile = "environment";
+
+    /// <summary>The environment `run -d` gave the command, NAME=VALUE entries each ended by a NUL (as /proc/PID/environ), readable by root only.</summary>
+    public static void WriteEnvironment(string directory, IReadOnlyDictionary<string, string> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, EnvironmentFile);
+        using var file = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        var text = string.Concat(environment.Select(e => $"{e.Key}={e.Value}\0"));
+        file.Write(Encoding.UTF8.GetBytes(text));
+    }
+
+    /// <summary>What <see cref="WriteEnvironment"/> kept; empty when there is no file (a sandbox made before it existed).</summary>
+    public static Dictionary<string, string> ReadEnvironment(string directory)
+    {
+        var path = Path.Combine(directory, EnvironmentFile);
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!File.Exists(path))
+        {
+            return result;
+        }
+        foreach (var entry in File.ReadAllText(path).Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var separator = entry.IndexOf('=', StringComparison.Ordinal);
+            if (separator > 0)
+            {
+                result[entry[..separator]] = entry[(separator + 1)..];
+            }
+        }
+        return result;
+    }
+
     public static void Delete(string directory)
     {
         if (Directory.Exists(directory))

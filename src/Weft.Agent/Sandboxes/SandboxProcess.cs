@@ -1,3 +1,4 @@
+using Weft.Core.Errors;
 using Weft.Core.Model;
 using Weft.Core.Naming;
 using Weft.Linux.Namespaces;
@@ -16,18 +17,52 @@ public static class SandboxProcess
     private static readonly TimeSpan KillTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Starts the command marked as the sandbox's; returns its pid and start time (null if it was gone before it could be read).</summary>
+    /// <exception cref="WeftValidationException">exec-failed: the command is missing or not executable, or its setup failed.</exception>
     public static (int Pid, long? StartTime) Start(NetworkNamespace ns, string hostName, SandboxRecord sandbox, SandboxSetup setup,
         IReadOnlyDictionary<string, string> environment, string logPath)
     {
         ArgumentNullException.ThrowIfNull(sandbox);
         var marked = new Dictionary<string, string>(environment) { [SandboxMark.Variable] = SandboxMark.Value(hostName, sandbox.Id) };
-        var pid = DetachedProcess.Start(ns, sandbox.Command, logPath, marked, setup);
-        return (pid, ProcessStat.Read(pid)?.StartTime);
+        try
+        {
+            var pid = DetachedProcess.Start(ns, sandbox.Command, logPath, marked, setup);
+            return (pid, ProcessStat.Read(pid)?.StartTime);
+        }
+        catch (ProcessNotStartedException e)
+        {
+            // As `docker run -d` does: the caller hears why, and the sandbox is undone (its intent), not kept half-made.
+            throw new WeftValidationException(ErrorCodes.ExecFailed, $"sandbox {sandbox.Name}: {e.Message}");
+        }
     }
 
     /// <summary>Ends every process marked as the sandbox's (SIGKILL, children too); returns how many.</summary>
     public static int KillAll(string hostName, string sandboxId) =>
         MarkedProcesses.KillAll(SandboxMark.Variable, v => v == SandboxMark.Value(hostName, sandboxId), KillTimeout);
+
+    /// <summary>Sends a signal to every process marked as the sandbox's; returns how many got it (0: nothing runs).</summary>
+    public static int SignalAll(string hostName, string sandboxId, int signal) =>
+        MarkedProcesses.SignalAll(SandboxMark.Variable, v => v == SandboxMark.Value(hostName, sandboxId), signal);
+
+    /// <summary>
+    /// `weft stop`: SIGTERM to every process of the sandbox, and SIGKILL to what still runs after <paramref name="grace"/>,
+    /// as `docker stop` does. Returns whether anything was running.
+    /// </summary>
+    public static async Task<bool> StopAsync(string hostName, string sandboxId, TimeSpan grace, CancellationToken ct)
+    {
+        const int sigterm = 15;
+        Func<string, bool> mine = v => v == SandboxMark.Value(hostName, sandboxId);
+        if (MarkedProcesses.SignalAll(SandboxMark.Variable, mine, sigterm) == 0)
+        {
+            return false;
+        }
+        var deadline = DateTime.UtcNow + grace;
+        while (DateTime.UtcNow < deadline && MarkedProcesses.AnyAlive(SandboxMark.Variable, mine))
+        {
+            await Task.Delay(50, ct);
+        }
+        KillAll(hostName, sandboxId);
+        return true;
+    }
 
     /// <summary>Ends every process of <paramref name="hostName"/>'s sandboxes that <paramref name="keep"/> does not claim; returns how many.</summary>
     public static int KillStrays(string hostName, Func<string, bool> keep) =>

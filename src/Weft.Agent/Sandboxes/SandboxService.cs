@@ -32,6 +32,9 @@ public sealed class SandboxService(
 {
     private string HostId => context.HostId;
 
+    /// <summary>One start, stop or kill at a time, so two starts never run the command twice.</summary>
+    private readonly ProcessTurn _processes = new();
+
     public async Task<SandboxRecord> CreateAsync(CreateSandboxRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -83,6 +86,9 @@ public sealed class SandboxService(
             CrashPoints.Reached("run.files");
             if (record.Command.Count > 0)
             {
+                // Kept beside the sandbox's other files (root's, on the run directory's tmpfs), never in the cluster store:
+                // `weft start` needs it again, and other hosts have no business with its secrets.
+                SandboxFiles.WriteEnvironment(context.SandboxDirectory(record.Name), request.Environment);
                 using var ns = NetworkNamespace.OpenPath(record.NetworkNamespace);
                 var (pid, startTime) = SandboxProcess.Start(ns, context.HostName, record, SandboxFiles.Setup(context.SandboxDirectory(record.Name), record.Hostname),
                     request.Environment, LogPath(record.Name));
@@ -156,6 +162,82 @@ public sealed class SandboxService(
         var intent = intents.Begin(IntentKind.RemoveSandbox, record.Name, record.Id, endpoints, OwnNamespaceOf(record));
         await FinishAsync(intent, ct);
         log.LogInformation("sandbox {Name} removed", name);
+    }
+
+    /// <summary>
+    /// `weft stop`: SIGTERM to the sandbox's processes, SIGKILL after <paramref name="grace"/>. The sandbox keeps its
+    /// namespace, endpoints and addresses, and shows as exited until `weft start` or `weft rm`.
+    /// </summary>
+    public async Task<SandboxRecord> StopAsync(string name, TimeSpan grace, CancellationToken ct)
+    {
+        var record = await RequireOwnProcessSandboxAsync(name, ct);
+        using (await _processes.LockAsync(ct))
+        {
+            if (await SandboxProcess.StopAsync(context.HostName, record.Id, grace, ct))
+            {
+                log.LogInformation("sandbox {Name} stopped", name);
+            }
+        }
+        return record;
+    }
+
+    /// <summary>`weft kill`: one signal to every process of the sandbox; refused when none runs, as Docker does.</summary>
+    public async Task<SandboxRecord> KillAsync(string name, int signal, CancellationToken ct)
+    {
+        if (signal is < 1 or > 64)
+        {
+            throw new WeftValidationException(ErrorCodes.BadRequest, $"signal {signal} is not a signal number (1-64)");
+        }
+        var record = await RequireOwnProcessSandboxAsync(name, ct);
+        using (await _processes.LockAsync(ct))
+        {
+            if (SandboxProcess.SignalAll(context.HostName, record.Id, signal) == 0)
+            {
+                throw new WeftValidationException(ErrorCodes.BadRequest, $"sandbox '{name}' is not running");
+            }
+        }
+        return record;
+    }
+
+    /// <summary>
+    /// `weft start`: runs the sandbox's command (from `run -d`) again, with the same environment, in the same namespaces,
+    /// with the same addresses; a sandbox whose process runs is left as it is, as `docker start` does.
+    /// </summary>
+    public async Task<SandboxRecord> StartAsync(string name, CancellationToken ct)
+    {
+        var record = await RequireOwnProcessSandboxAsync(name, ct);
+        if (record.Command.Count == 0)
+        {
+            throw new WeftValidationException(ErrorCodes.BadRequest, $"sandbox '{name}' has no command of its own to start (it was made by a foreground `weft run`)");
+        }
+        using (await _processes.LockAsync(ct))
+        {
+            record = await sandboxes.GetAsync(name, ct) ?? throw WeftErrors.SandboxNotFound(name);
+            if (SandboxProcess.IsRunning(record))
+            {
+                return record;
+            }
+            var directory = context.SandboxDirectory(record.Name);
+            using var ns = NetworkNamespace.OpenPath(record.NetworkNamespace);
+            var (pid, startTime) = SandboxProcess.Start(ns, context.HostName, record, SandboxFiles.Setup(directory, record.Hostname),
+                SandboxFiles.ReadEnvironment(directory), LogPath(record.Name));
+            record = record with { Pid = pid, PidStartTime = startTime };
+            var revision = await sandboxes.UpdateAsync(record, ct);
+            await view.WaitForRevisionAsync(revision, ct);
+            log.LogInformation("sandbox {Name} started again (pid {Pid})", name, pid);
+            return record;
+        }
+    }
+
+    /// <summary>A sandbox of this host whose processes are Weft's to run (not a Docker or CNI container's).</summary>
+    private async Task<SandboxRecord> RequireOwnProcessSandboxAsync(string name, CancellationToken ct)
+    {
+        var record = await RequireLocalSandboxAsync(name, ct);
+        if (record.Engine != SandboxEngine.Weft)
+        {
+            throw new WeftValidationException(ErrorCodes.BadRequest, $"sandbox '{name}' is a {record.Engine.ToString().ToLowerInvariant()} container's; its engine starts and stops it");
+        }
+        return record;
     }
 
     /// <summary>
@@ -384,5 +466,24 @@ public sealed class SandboxService(
             throw new WeftValidationException(ErrorCodes.BadRequest, $"sandbox '{name}' runs on host {view.Current.HostName(record.HostId)}; manage it there");
         }
         return record;
+    }
+}
+
+/// <summary>A lock for async code: one holder at a time, released by disposing what <see cref="LockAsync"/> returns.</summary>
+#pragma warning disable CA1001 // It lives as long as the agent's one SandboxService; a SemaphoreSlim without a wait handle holds nothing to free.
+internal sealed class ProcessTurn
+#pragma warning restore CA1001
+{
+    private readonly SemaphoreSlim _semaphore = new(1, 1);
+
+    public async Task<IDisposable> LockAsync(CancellationToken ct)
+    {
+        await _semaphore.WaitAsync(ct);
+        return new Release(_semaphore);
+    }
+
+    private sealed class Release(SemaphoreSlim semaphore) : IDisposable
+    {
+        public void Dispose() => semaphore.Release();
     }
 }

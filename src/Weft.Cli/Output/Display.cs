@@ -40,6 +40,15 @@ internal static class Display
     public static string CommandLine(IReadOnlyList<string> command) =>
         command.Count == 0 ? None : string.Join(' ', command.Select(Quote));
 
+    /// <summary>`-q`: names alone, one per line, sorted, for `$(...)` and xargs (every weft command takes names).</summary>
+    public static void WriteNames(TextWriter writer, IEnumerable<string> names)
+    {
+        foreach (var name in names.Order(StringComparer.Ordinal))
+        {
+            writer.WriteLine(name);
+        }
+    }
+
     private static string Quote(string argument) =>
         argument.Length > 0 && !argument.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '\\')
             ? argument

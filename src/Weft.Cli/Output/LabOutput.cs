@@ -5,6 +5,12 @@ namespace Weft.Cli.Output;
 /// <summary>`weft lab status` for people.</summary>
 internal static class LabOutput
 {
+    /// <summary>The same facts for `--format json`.</summary>
+    public static LabStatusView View(LabState state, LabReport report) => new(
+        state.Name, state.Routed, state.Mtu, state.StoreKind, state.StoreUrl, report.StoreRunning,
+        [.. report.Hosts.Select(h => new LabHostView(h.Host.Name, h.Host.Namespace, h.Host.Address, h.Host.AgentPid, h.AgentRunning, h.Agent, h.Error))],
+        report.Networks);
+
     public static void Write(TextWriter o, LabState state, LabReport report)
     {
         o.WriteLine($"Lab:      {state.Name} ({(state.Routed ? "routed" : "flat")} underlay, MTU {state.Mtu})");

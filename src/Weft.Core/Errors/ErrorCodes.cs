@@ -73,4 +73,11 @@ public static class ErrorCodes
     public const string AgentTimeout = "agent-timeout";
 
     public const string Internal = "internal";
+
+    // The CLI's own (issue 19).
+    /// <summary>The command line is wrong (an unknown flag, a missing argument); nothing was sent to the agent.</summary>
+    public const string Usage = "usage";
+
+    /// <summary>A sandbox's command could not be started (not found, not executable); the sandbox was not kept.</summary>
+    public const string ExecFailed = "exec-failed";
 }

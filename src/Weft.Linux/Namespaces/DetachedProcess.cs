@@ -8,17 +8,36 @@ namespace Weft.Linux.Namespaces;
 /// </summary>
 public static class DetachedProcess
 {
+    /// <exception cref="ProcessNotStartedException">The setup failed, or the command is missing or not executable; nothing runs.</exception>
     public static int Start(NetworkNamespace ns, IReadOnlyList<string> command, string logPath,
         IReadOnlyDictionary<string, string>? environment = null, SandboxSetup? setup = null)
     {
         ArgumentNullException.ThrowIfNull(ns);
         var psi = (setup ?? SandboxSetup.None).StartInfo(command, logPath, newSession: true);
         psi.WorkingDirectory = "/";
+        // Until the command's exec points it at the log, stderr is this pipe: it closes empty when the command starts,
+        // and carries the reason when it cannot (the launcher's setup, or the command's lookup).
+        psi.RedirectStandardError = true;
         foreach (var (k, v) in environment ?? new Dictionary<string, string>())
         {
             psi.Environment[k] = v;
         }
         using var process = ns.StartProcess(psi);
-        return process.Id;
+        var failure = process.StandardError.ReadToEnd().Trim();
+        if (failure.Length == 0)
+        {
+            return process.Id;
+        }
+        process.WaitForExit();
+        throw new ProcessNotStartedException(process.ExitCode, failure);
     }
+}
+
+/// <summary>
+/// A detached command never ran: its setup failed (exit code 125) or it is missing (127) or not executable (126). The
+/// message is the reason as the launcher wrote it, e.g. `exec: "foo": executable file not found in $PATH`.
+/// </summary>
+public sealed class ProcessNotStartedException(int exitCode, string message) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
 }

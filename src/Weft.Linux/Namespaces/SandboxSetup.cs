@@ -82,6 +82,10 @@ public sealed record SandboxSetup(string? Hostname = null, IReadOnlyList<FileBin
 
     // Arguments: log, hostname, bind count, that many source/target pairs, then the command. A target the host
     // lacks (no /etc/resolv.conf at all) is skipped rather than failing the sandbox. Exit 125 marks a failed setup.
+    // With a log (a detached start), stderr is the starter's pipe until the command's exec replaces it with the log,
+    // so whatever is written there before says why the command did not start; the command itself is looked up the
+    // way exec will (this PATH, a regular executable file), so a missing or unexecutable one is reported, in Docker's
+    // words, instead of being noticed only as an early exit 127 in the log.
     private const string Script = """
         log=$1; host=$2; n=$3; shift 3
         while [ "$n" -gt 0 ]; do
@@ -89,7 +93,26 @@ public sealed record SandboxSetup(string? Hostname = null, IReadOnlyList<FileBin
           shift 2; n=$((n - 1))
         done
         if [ -n "$host" ]; then hostname "$host" || exit 125; fi
-        if [ -n "$log" ]; then exec "$@" >>"$log" 2>&1 </dev/null; fi
-        exec "$@"
+        if [ -z "$log" ]; then exec "$@"; fi
+        found=; denied=
+        case $1 in
+          */*) if [ -d "$1" ]; then denied="is a directory"
+               elif [ -f "$1" ] && [ -x "$1" ]; then found=1
+               elif [ -e "$1" ]; then denied="permission denied"
+               else denied="stat $1: no such file or directory"; fi ;;
+          *) set -f; IFS=:
+             for d in ${PATH:-/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}; do
+               f=${d:-.}/$1
+               if [ -f "$f" ] && [ -x "$f" ]; then found=1; break; fi
+               if [ -e "$f" ]; then denied="permission denied"; fi
+             done
+             unset IFS; set +f ;;
+        esac
+        if [ -z "$found" ]; then
+          printf 'exec: "%s": %s\n' "$1" "${denied:-executable file not found in \$PATH}" >&2
+          if [ -n "$denied" ]; then exit 126; fi
+          exit 127
+        fi
+        exec "$@" >>"$log" 2>&1 </dev/null
         """;
 }

@@ -64,7 +64,15 @@ public static class MarkedProcesses
         }
     }
 
-    private static bool Signal(int pid, string name, Func<string, bool> matches)
+    /// <summary>Sends <paramref name="signal"/> once to every live marked process (through a checked pidfd); returns how many got it.</summary>
+    public static int SignalAll(string name, Func<string, bool> matches, int signal) =>
+        Find(name, matches).Where(pid => ProcessStat.Read(pid) is { IsZombie: false }).Count(pid => Signal(pid, name, matches, signal));
+
+    /// <summary>Whether any marked process still runs (a zombie no longer does).</summary>
+    public static bool AnyAlive(string name, Func<string, bool> matches) =>
+        Find(name, matches).Any(pid => ProcessStat.Read(pid) is { IsZombie: false });
+
+    private static bool Signal(int pid, string name, Func<string, bool> matches, int signal = Libc.SIGKILL)
     {
         var fd = Libc.PidfdOpen(pid, 0);
         if (fd < 0)
@@ -73,7 +81,7 @@ public static class MarkedProcesses
         }
         using var pidfd = new FileDescriptorHandle(fd);
         // The pidfd now names whichever process holds the pid; it is ours only if that one still carries the mark.
-        return IsMarked(pid, name, matches) && Libc.PidfdSendSignal(pidfd, Libc.SIGKILL, 0, 0) == 0;
+        return IsMarked(pid, name, matches) && Libc.PidfdSendSignal(pidfd, signal, 0, 0) == 0;
     }
 
     private static bool IsMarked(int pid, string name, Func<string, bool> matches)

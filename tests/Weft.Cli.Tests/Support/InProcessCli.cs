@@ -30,8 +30,8 @@ internal static class InProcessCli
         where TCommand : Command
     {
         var context = new CliContext(new CliConsole(TextWriter.Null, TextWriter.Null), new FakeProcessRunner());
-        var result = WeftCli.BuildRoot(context, Program.CommandGroups).Parse(args);
-        Assert.Empty(result.Errors);
+        var (result, refusal) = WeftCli.Parse(WeftCli.BuildRoot(context, Program.CommandGroups), args);
+        Assert.Null(refusal);
         return (result, Assert.IsType<TCommand>(result.CommandResult.Command));
     }
 }

@@ -61,6 +61,12 @@ internal sealed class CaptureCommand : WeftCommand
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
+        if (Context.FormatOf(parseResult) == OutputFormat.Json)
+        {
+            // Refused rather than ignored: a script asking for JSON would get lines it cannot parse.
+            throw new UsageException("--format json: capture prints one text line per packet (use -w FILE for a pcap a program can read)");
+        }
+
         var count = parseResult.GetValue(_count);
         if (count < 0)
         {

@@ -133,7 +133,14 @@ internal sealed class LabStatusCommand : WeftCommand
     {
         var state = LabCommands.Require(parseResult.GetRequiredValue(_name));
         var report = await LabStatus.CollectAsync(state, cancellationToken);
-        LabOutput.Write(Context.Out, state, report);
+        if (Context.FormatOf(parseResult) == OutputFormat.Json)
+        {
+            Context.WriteJson(LabOutput.View(state, report), CliJsonContext.Default.LabStatusView);
+        }
+        else
+        {
+            LabOutput.Write(Context.Out, state, report);
+        }
         return ExitCodes.Success;
     }
 }

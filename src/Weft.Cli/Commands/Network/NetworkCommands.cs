@@ -13,6 +13,7 @@ internal sealed class NetworkCommands : ICommandGroup
             new NetworkListCommand(context),
             new NetworkInspectCommand(context),
             new NetworkRemoveCommand(context),
+            new NetworkPruneCommand(context),
             new NetworkConnectCommand(context),
             new NetworkDisconnectCommand(context),
         };

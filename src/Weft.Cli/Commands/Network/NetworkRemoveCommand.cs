@@ -7,7 +7,12 @@ internal sealed class NetworkRemoveCommand : WeftCommand
 {
     private readonly Option<bool> _force = new("--force", "-f")
     {
-        Description = "Remove the network even while endpoints remain on it",
+        Description = "No error for a network that does not exist (Docker's -f)",
+    };
+
+    private readonly Option<bool> _withEndpoints = new("--with-endpoints")
+    {
+        Description = "Remove the network even while endpoints remain on it, on any host (they lose it)",
     };
 
     private readonly Argument<string[]> _networks = new("NETWORK")
@@ -21,13 +26,14 @@ internal sealed class NetworkRemoveCommand : WeftCommand
     {
         Aliases.Add("remove");
         Add(_force);
+        Add(_withEndpoints);
         Add(_networks);
     }
 
     protected override Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        var force = parseResult.GetValue(_force);
+        var withEndpoints = parseResult.GetValue(_withEndpoints);
         return RemoveEach.RunAsync(Context, parseResult, parseResult.GetRequiredValue(_networks),
-            (agent, name) => agent.RemoveNetworkAsync(name, force, cancellationToken));
+            (agent, name) => agent.RemoveNetworkAsync(name, withEndpoints, cancellationToken), ignoreMissing: parseResult.GetValue(_force));
     }
 }

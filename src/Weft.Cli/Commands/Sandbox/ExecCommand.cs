@@ -15,6 +15,16 @@ internal sealed class ExecCommand : WeftCommand
         HelpName = "NAME=VALUE",
     };
 
+    private readonly Option<bool> _interactive = new("--interactive", "-i")
+    {
+        Description = "Docker's -i, accepted: COMMAND always reads this terminal's stdin",
+    };
+
+    private readonly Option<bool> _tty = new("--tty", "-t")
+    {
+        Description = "Docker's -t, accepted: COMMAND always has this terminal",
+    };
+
     private readonly Argument<string> _sandbox = new("SANDBOX") { Description = "Sandbox name, on this host" };
 
     private readonly Argument<string[]> _command = CommandArgument.Create("The command to run, with its arguments; its exit code is weft's");
@@ -23,6 +33,8 @@ internal sealed class ExecCommand : WeftCommand
         : base(context, "exec", "Run a command inside a sandbox's network namespace (needs root)")
     {
         Add(_env);
+        Add(_interactive);
+        Add(_tty);
         Add(_sandbox);
         Add(_command);
     }

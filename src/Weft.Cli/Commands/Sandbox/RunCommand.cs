@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Weft.Api;
 using Weft.Cli.Requests;
+using Weft.Core.Errors;
 
 namespace Weft.Cli.Commands.Sandbox;
 
@@ -21,11 +22,20 @@ internal sealed class RunCommand : WeftCommand
         Description = "Remove the sandbox when COMMAND exits (foreground only)",
     };
 
-    private readonly Option<string> _name = new("--name")
+    private readonly Option<string?> _name = new("--name")
     {
-        Description = "The sandbox's name; also its DNS name on its networks",
+        Description = "The sandbox's name; also its DNS name on its networks [default: a generated adjective-noun, e.g. swift-turing]",
         HelpName = "NAME",
-        Required = true,
+    };
+
+    private readonly Option<bool> _interactive = new("--interactive", "-i")
+    {
+        Description = "Docker's -i: COMMAND reads this terminal's stdin, which a foreground run always gives it (refused with -d)",
+    };
+
+    private readonly Option<bool> _tty = new("--tty", "-t")
+    {
+        Description = "Docker's -t: COMMAND writes to this terminal, which a foreground run always gives it (refused with -d)",
     };
 
     private readonly Option<string[]> _network = new("--net", "--network")
@@ -41,7 +51,7 @@ internal sealed class RunCommand : WeftCommand
         HelpName = "IP",
     };
 
-    private readonly Option<string[]> _alias = new("--alias")
+    private readonly Option<string[]> _alias = new("--alias", "--network-alias")
     {
         Description = "Another DNS name on the first --net, repeatable",
         HelpName = "NAME",
@@ -73,6 +83,8 @@ internal sealed class RunCommand : WeftCommand
         Add(_detach);
         Add(_remove);
         Add(_name);
+        Add(_interactive);
+        Add(_tty);
         Add(_network);
         Add(_ip);
         Add(_alias);
@@ -95,6 +107,12 @@ internal sealed class RunCommand : WeftCommand
             throw new UsageException("--rm works only in the foreground (without -d)");
         }
 
+        if (detach && (parseResult.GetValue(_interactive) || parseResult.GetValue(_tty)))
+        {
+            // Weft has no `attach`: a detached sandbox's stdin is /dev/null and its output goes to `weft logs`.
+            throw new UsageException($"{(parseResult.GetValue(_interactive) ? "-i/--interactive" : "-t/--tty")} needs the foreground (without -d): a detached COMMAND has no terminal; see `weft logs`");
+        }
+
         var networks = parseResult.GetValue(_network) ?? [];
         var ip = parseResult.GetValue(_ip);
         var aliases = parseResult.GetValue(_alias) ?? [];
@@ -105,7 +123,7 @@ internal sealed class RunCommand : WeftCommand
 
         return new CreateSandboxRequest
         {
-            Name = parseResult.GetRequiredValue(_name),
+            Name = parseResult.GetValue(_name) ?? GeneratedNames.Next(),
             Hostname = parseResult.GetValue(_hostname),
             // As in Docker, --ip and --alias belong to the first network; the others get automatic addresses.
             Networks = [.. networks.Select((network, i) => i == 0
@@ -124,7 +142,7 @@ internal sealed class RunCommand : WeftCommand
     {
         var request = ToRequest(parseResult);
         using var agent = Context.ConnectToAgent(parseResult);
-        var sandbox = await agent.CreateSandboxAsync(request, cancellationToken);
+        var sandbox = await CreateAsync(agent, request, named: parseResult.GetValue(_name) is not null, cancellationToken);
         if (parseResult.GetValue(_detach))
         {
             if (Context.FormatOf(parseResult) == OutputFormat.Json)
@@ -156,6 +174,22 @@ internal sealed class RunCommand : WeftCommand
         return remove ? await RemoveAfterRunAsync(agent, sandbox, exitCode) : exitCode;
     }
 
+    /// <summary>A generated name another sandbox already has is replaced by a fresh one; a name the person chose is not.</summary>
+    private static async Task<SandboxDetail> CreateAsync(WeftApiClient agent, CreateSandboxRequest request, bool named, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await agent.CreateSandboxAsync(request, cancellationToken);
+            }
+            catch (WeftApiException e) when (!named && e.Code == ErrorCodes.Duplicate && attempt < GeneratedNames.Attempts)
+            {
+                request = request with { Name = GeneratedNames.Next(attempt) };
+            }
+        }
+    }
+
     /// <summary>
     /// The command has ended (or never started). A failure to remove the sandbox is reported, but the command's
     /// own failure code wins, since that is what a script is waiting for.
@@ -170,7 +204,7 @@ internal sealed class RunCommand : WeftCommand
         }
         catch (WeftApiException e)
         {
-            Context.WriteError($"sandbox {sandbox.Name} was not removed: {e.Message}");
+            Context.WriteError($"sandbox {sandbox.Name} was not removed: {e.Message}", e.Code);
             return exitCode == ExitCodes.Success ? ExitCodes.Failure : exitCode;
         }
     }
