@@ -1,0 +1,90 @@
+using System.CommandLine;
+using Weft.Lab;
+
+namespace Weft.Cli.Commands.Lab;
+
+/// <summary>`weft lab agent HOST stop|kill|start`: a host's agent goes away (gracefully or as a crash) and comes back.</summary>
+internal sealed class LabAgentCommand : WeftCommand
+{
+    private readonly Option<string> _name = LabCommands.NameOption();
+    private readonly Argument<string> _host = new("HOST") { Description = "The lab host, e.g. host2" };
+    private readonly Argument<string> _action = new("ACTION")
+    {
+        Description = "stop (SIGTERM, as systemctl stop), kill (SIGKILL, as a crash), start (again, with the options it had)",
+    };
+
+    public LabAgentCommand(CliContext context)
+        : base(context, "agent", "Stop, kill or start a lab host's agent; its sandboxes and data plane stay")
+    {
+        Add(_name);
+        Add(_host);
+        Add(_action);
+        _action.AcceptOnlyFromAmong("stop", "kill", "start");
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var state = LabCommands.Require(parseResult.GetRequiredValue(_name));
+        var host = parseResult.GetRequiredValue(_host);
+        var action = parseResult.GetRequiredValue(_action);
+        _ = action switch
+        {
+            "stop" => await LabChaos.StopAgentAsync(state, host, cancellationToken),
+            "kill" => global::Weft.Lab.Lab.KillAgent(state, host),
+            _ => await global::Weft.Lab.Lab.StartAgentAsync(state, host, cancellationToken),
+        };
+        Context.Out.WriteLine(action switch
+        {
+            "stop" => $"the agent of {host} stopped; its sandboxes keep running",
+            "kill" => $"the agent of {host} was killed; its sandboxes keep running",
+            _ => $"the agent of {host} is running and reaches the store",
+        });
+        return ExitCodes.Success;
+    }
+}
+
+/// <summary>`weft lab partition HOST`: the host's underlay goes silent both ways, as if its cable were pulled.</summary>
+internal sealed class LabPartitionCommand : WeftCommand
+{
+    private readonly Option<string> _name = LabCommands.NameOption();
+    private readonly Argument<string> _host = new("HOST") { Description = "The lab host, e.g. host2" };
+
+    public LabPartitionCommand(CliContext context)
+        : base(context, "partition", "Cut a lab host off its underlay (both ways; on the embedded store its agent is also frozen); `heal` undoes it")
+    {
+        Add(_name);
+        Add(_host);
+    }
+
+    protected override Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var state = LabCommands.Require(parseResult.GetRequiredValue(_name));
+        var host = parseResult.GetRequiredValue(_host);
+        LabChaos.Partition(state, host);
+        Context.Out.WriteLine($"{host} is cut off its underlay; `weft lab heal {host}` plugs it back");
+        return Task.FromResult(ExitCodes.Success);
+    }
+}
+
+/// <summary>`weft lab heal HOST`: undoes `weft lab partition HOST`.</summary>
+internal sealed class LabHealCommand : WeftCommand
+{
+    private readonly Option<string> _name = LabCommands.NameOption();
+    private readonly Argument<string> _host = new("HOST") { Description = "The lab host, e.g. host2" };
+
+    public LabHealCommand(CliContext context)
+        : base(context, "heal", "Plug a partitioned lab host back into its underlay")
+    {
+        Add(_name);
+        Add(_host);
+    }
+
+    protected override Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var state = LabCommands.Require(parseResult.GetRequiredValue(_name));
+        var host = parseResult.GetRequiredValue(_host);
+        LabChaos.Heal(state, host);
+        Context.Out.WriteLine($"{host} is back on its underlay");
+        return Task.FromResult(ExitCodes.Success);
+    }
+}
