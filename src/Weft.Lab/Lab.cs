@@ -291,7 +291,7 @@ public static class Lab
         return next;
     }
 
-    private static int StartEtcd(string storeNamespace, string address, string directory)
+    internal static int StartEtcd(string storeNamespace, string address, string directory)
     {
         using var ns = NetworkNamespace.Open(storeNamespace);
         var url = $"http://{address}:2379";
@@ -304,7 +304,7 @@ public static class Lab
         ], Path.Combine(directory, "etcd.log"));
     }
 
-    private static async Task WaitForEtcdAsync(string storeNamespace, System.Net.IPAddress address, int pid, string directory, CancellationToken ct)
+    internal static async Task WaitForEtcdAsync(string storeNamespace, System.Net.IPAddress address, int pid, string directory, CancellationToken ct)
     {
         using var ns = NetworkNamespace.Open(storeNamespace);
         var deadline = Stopwatch.StartNew();
@@ -435,6 +435,10 @@ public static class Lab
             if (state.StorePid is { } sp && LabProcesses.IsAlive(sp))
             {
                 pids.Add(sp);
+            }
+            if (state.StoreLockPid is { } lp && LabProcesses.IsAlive(lp))
+            {
+                pids.Add(lp); // a paused embedded store's lock holder (`weft lab store pause`)
             }
         }
         if (pids.Count > 0)

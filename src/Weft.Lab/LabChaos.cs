@@ -21,7 +21,7 @@ public static class LabChaos
         var h = state.Host(hostName);
         if (h.AgentPid is { } pid && LabProcesses.IsAlive(pid))
         {
-            ProcessSignals.Send(pid, ProcessSignal.Terminate);
+            ProcessSignals.Send(pid, ProcessSignals.SIGTERM);
             var clock = Stopwatch.StartNew();
             while (LabProcesses.IsAlive(pid))
             {
@@ -58,7 +58,7 @@ public static class LabChaos
         }
         if (state.StoreKind != "etcd" && host.AgentPid is { } pid && LabProcesses.IsAlive(pid))
         {
-            ProcessSignals.Send(pid, ProcessSignal.Stop);
+            ProcessSignals.Send(pid, ProcessSignals.SIGSTOP);
         }
         return Save(state, host with { Partitioned = true });
     }
@@ -85,7 +85,7 @@ public static class LabChaos
         }
         if (host.AgentPid is { } pid && LabProcesses.IsAlive(pid))
         {
-            ProcessSignals.Send(pid, ProcessSignal.Continue);
+            ProcessSignals.Send(pid, ProcessSignals.SIGCONT);
         }
         return Save(state, host with { Partitioned = false });
     }

@@ -21,6 +21,10 @@ public sealed record LabState
     public required string StoreUrl { get; init; }
     public int? StorePid { get; init; }
     public string? StoreNamespace { get; init; }
+    /// <summary>`weft lab store pause` sent the lab's etcd SIGSTOP; `resume` clears it.</summary>
+    public bool StorePaused { get; init; }
+    /// <summary>The process holding an embedded store's write lock (`weft lab store pause` or `stop`), null when none.</summary>
+    public int? StoreLockPid { get; init; }
     public bool Routed { get; init; }
     public int Mtu { get; init; }
     /// <summary>The command line each agent was started with, so a killed agent can be started again the same way.</summary>

@@ -99,6 +99,9 @@ public sealed class LabFixture : IAsyncDisposable
 
     public void StartStore() => State = Lab.Lab.StartStore(State);
 
+    /// <summary>`weft lab store stop|pause|resume|start` on this lab (<see cref="LabStoreControl"/>).</summary>
+    public async Task StoreAsync(LabStoreAction action) => State = await LabStoreControl.RunAsync(State, action, WeftBinary.Command, CancellationToken.None);
+
     public void KillAgent(int i) => State = Lab.Lab.KillAgent(State, Host(i).Name);
 
     public async Task StartAgentAsync(int i, IReadOnlyDictionary<string, string>? environment = null) =>

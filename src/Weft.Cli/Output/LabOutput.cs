@@ -8,7 +8,7 @@ internal static class LabOutput
     public static void Write(TextWriter o, LabState state, LabReport report)
     {
         o.WriteLine($"Lab:      {state.Name} ({(state.Routed ? "routed" : "flat")} underlay, MTU {state.Mtu})");
-        o.WriteLine($"Store:    {state.StoreKind} {state.StoreUrl}{(report.StoreRunning ? "" : "  (DOWN: its process is not running)")}");
+        o.WriteLine($"Store:    {state.StoreKind} {state.StoreUrl}  ({LabStoreControl.Describe(state)})");
         o.WriteLine();
         var hosts = new TextTable("HOST", "UNDERLAY", "AGENT PID", "AGENT", "STORE", "NETWORKS HERE", "SANDBOXES");
         foreach (var h in report.Hosts)

@@ -174,9 +174,6 @@ internal static unsafe partial class Libc
     internal const int StatxInoOffset = 32;
 
     internal const int SIGKILL = 9;
-    internal const int SIGTERM = 15;
-    internal const int SIGCONT = 18;
-    internal const int SIGSTOP = 19;
 
     /// <summary>A descriptor that names one process for good: signals through it never reach a later holder of its pid.</summary>
     [LibraryImport(Lib, EntryPoint = "pidfd_open", SetLastError = true)]

@@ -1,35 +1,43 @@
-using Weft.Linux.Interop;
+using System.Runtime.InteropServices;
 
 namespace Weft.Linux.Processes;
 
-/// <summary>The signals Weft sends to a process it started and knows by pid.</summary>
-public enum ProcessSignal
+/// <summary>
+/// Stop, continue and terminate signals for processes the caller started and recorded itself (the lab's etcd), by pid.
+/// </summary>
+public static partial class ProcessSignals
 {
-    /// <summary>Asks it to stop, as a service manager does.</summary>
-    Terminate = Libc.SIGTERM,
+    public const int SIGTERM = 15;
+    public const int SIGCONT = 18;
+    public const int SIGSTOP = 19;
+    private const int ESRCH = 3;
 
-    /// <summary>Ends it at once, as a crash or an OOM kill would.</summary>
-    Kill = Libc.SIGKILL,
-
-    /// <summary>Freezes it where it is.</summary>
-    Stop = Libc.SIGSTOP,
-
-    /// <summary>Lets a frozen process run on.</summary>
-    Continue = Libc.SIGCONT,
-}
-
-/// <summary>Sends signals through a pidfd, so the process signalled is the one that held the pid when it was opened.</summary>
-public static class ProcessSignals
-{
-    /// <summary>Sends <paramref name="signal"/> to <paramref name="pid"/>; false when no such process exists.</summary>
-    public static bool Send(int pid, ProcessSignal signal)
+    /// <summary>Sends <paramref name="signal"/>; false when the process no longer exists.</summary>
+    /// <exception cref="KernelException">The kernel refused for another reason (EPERM).</exception>
+    public static bool Send(int pid, int signal)
     {
-        var fd = Libc.PidfdOpen(pid, 0);
-        if (fd < 0)
+        if (Kill(pid, signal) == 0)
+        {
+            return true;
+        }
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == ESRCH ? false : throw new KernelException(errno, "kill", $"pid {pid} signal {signal}");
+    }
+
+    /// <summary>True while the process is stopped (state T in /proc/PID/stat): SIGSTOP reached it.</summary>
+    public static bool IsStopped(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat.AsSpan(stat.LastIndexOf(')') + 2).StartsWith("T", StringComparison.Ordinal);
+        }
+        catch (IOException)
         {
             return false;
         }
-        using var pidfd = new FileDescriptorHandle(fd);
-        return Libc.PidfdSendSignal(pidfd, (int)signal, 0, 0) == 0;
     }
+
+    [LibraryImport("libc.so.6", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
 }

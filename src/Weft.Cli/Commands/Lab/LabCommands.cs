@@ -10,7 +10,7 @@ internal sealed class LabCommands : ICommandGroup
 {
     public IEnumerable<Command> CreateCommands(CliContext context)
     {
-        var lab = new Command("lab", "Simulated hosts on this machine (root): up, status, exec, shell, down, demo; agent, partition, heal break them on purpose");
+        var lab = new Command("lab", "Simulated hosts on this machine (root): up, status, exec, shell, down, demo; agent, partition, heal, store break them on purpose");
         lab.Add(new LabUpCommand(context));
         lab.Add(new LabDownCommand(context));
         lab.Add(new LabStatusCommand(context));
@@ -20,6 +20,7 @@ internal sealed class LabCommands : ICommandGroup
         lab.Add(new LabAgentCommand(context));
         lab.Add(new LabPartitionCommand(context));
         lab.Add(new LabHealCommand(context));
+        lab.Add(LabStoreCommands.Create(context));
         yield return lab;
     }
 
