@@ -25,12 +25,20 @@ public sealed class EchoProbe : IDisposable
     private Socket? _v6;
     private ushort _sequence;
 
-    /// <summary>Sends one echo request to <paramref name="target"/>. An unreachable target (no route) is reported as false, never thrown.</summary>
+    /// <summary>Sends one echo request to <paramref name="target"/>. A send that fails (no route, no raw socket) is reported as false, never thrown.</summary>
     public bool Send(IPAddress target)
     {
         ArgumentNullException.ThrowIfNull(target);
         var v6 = target.AddressFamily == AddressFamily.InterNetworkV6;
-        var socket = v6 ? _v6 ??= Open(AddressFamily.InterNetworkV6) : _v4 ??= Open(AddressFamily.InterNetwork);
+        Socket socket;
+        try
+        {
+            socket = v6 ? _v6 ??= Open(AddressFamily.InterNetworkV6) : _v4 ??= Open(AddressFamily.InterNetwork);
+        }
+        catch (SocketException)
+        {
+            return false; // no CAP_NET_RAW: nothing is ever answered, and peers are judged by their lease alone
+        }
         Span<byte> message = stackalloc byte[8 + PayloadLength];
         message[0] = v6 ? (byte)128 : (byte)8;
         message[1] = 0;
@@ -89,11 +97,8 @@ public sealed class EchoProbe : IDisposable
         }
     }
 
-    private static Socket Open(AddressFamily family)
-    {
-        var socket = new Socket(family, SocketType.Raw, family == AddressFamily.InterNetworkV6 ? ProtocolType.IcmpV6 : ProtocolType.Icmp) { Blocking = false };
-        return socket;
-    }
+    private static Socket Open(AddressFamily family) =>
+        new(family, SocketType.Raw, family == AddressFamily.InterNetworkV6 ? ProtocolType.IcmpV6 : ProtocolType.Icmp) { Blocking = false };
 
     private static ushort Checksum(ReadOnlySpan<byte> data)
     {

@@ -43,48 +43,39 @@ internal sealed class LabAgentCommand : WeftCommand
     }
 }
 
-/// <summary>`weft lab partition HOST`: the host's underlay goes silent both ways, as if its cable were pulled.</summary>
-internal sealed class LabPartitionCommand : WeftCommand
+/// <summary>
+/// `weft lab partition HOST` (the host's underlay goes silent both ways, as if its cable were pulled) and `weft lab heal
+/// HOST` (plugged back in): one command shape, two cable actions.
+/// </summary>
+internal sealed class LabCableCommand : WeftCommand
 {
     private readonly Option<string> _name = LabCommands.NameOption();
     private readonly Argument<string> _host = new("HOST") { Description = "The lab host, e.g. host2" };
+    private readonly Func<LabState, string, LabState> _act;
+    private readonly Func<string, string> _done;
 
-    public LabPartitionCommand(CliContext context)
-        : base(context, "partition", "Cut a lab host off its underlay (both ways; on the embedded store its agent is also frozen); `heal` undoes it")
+    private LabCableCommand(CliContext context, string name, string description, Func<LabState, string, LabState> act, Func<string, string> done)
+        : base(context, name, description)
     {
+        _act = act;
+        _done = done;
         Add(_name);
         Add(_host);
     }
+
+    public static LabCableCommand Partition(CliContext context) => new(context, "partition",
+        "Cut a lab host off its underlay (both ways; on the embedded store its agent is also frozen); `heal` undoes it",
+        LabChaos.Partition, host => $"{host} is cut off its underlay; `weft lab heal {host}` plugs it back");
+
+    public static LabCableCommand Heal(CliContext context) => new(context, "heal", "Plug a partitioned lab host back into its underlay",
+        LabChaos.Heal, host => $"{host} is back on its underlay");
 
     protected override Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var state = LabCommands.Require(parseResult.GetRequiredValue(_name));
         var host = parseResult.GetRequiredValue(_host);
-        LabChaos.Partition(state, host);
-        Context.Out.WriteLine($"{host} is cut off its underlay; `weft lab heal {host}` plugs it back");
-        return Task.FromResult(ExitCodes.Success);
-    }
-}
-
-/// <summary>`weft lab heal HOST`: undoes `weft lab partition HOST`.</summary>
-internal sealed class LabHealCommand : WeftCommand
-{
-    private readonly Option<string> _name = LabCommands.NameOption();
-    private readonly Argument<string> _host = new("HOST") { Description = "The lab host, e.g. host2" };
-
-    public LabHealCommand(CliContext context)
-        : base(context, "heal", "Plug a partitioned lab host back into its underlay")
-    {
-        Add(_name);
-        Add(_host);
-    }
-
-    protected override Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
-    {
-        var state = LabCommands.Require(parseResult.GetRequiredValue(_name));
-        var host = parseResult.GetRequiredValue(_host);
-        LabChaos.Heal(state, host);
-        Context.Out.WriteLine($"{host} is back on its underlay");
+        _act(state, host);
+        Context.Out.WriteLine(_done(host));
         return Task.FromResult(ExitCodes.Success);
     }
 }

@@ -18,8 +18,8 @@ internal sealed class LabCommands : ICommandGroup
         lab.Add(new LabShellCommand(context));
         lab.Add(new LabDemoCommand(context));
         lab.Add(new LabAgentCommand(context));
-        lab.Add(new LabPartitionCommand(context));
-        lab.Add(new LabHealCommand(context));
+        lab.Add(LabCableCommand.Partition(context));
+        lab.Add(LabCableCommand.Heal(context));
         lab.Add(LabStoreCommands.Create(context));
         yield return lab;
     }
