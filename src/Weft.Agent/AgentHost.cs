@@ -8,6 +8,7 @@ using Weft.Agent.Docker;
 using Weft.Agent.Host;
 using Weft.Agent.Endpoints;
 using Weft.Agent.Kernel;
+using Weft.Agent.Liveness;
 using Weft.Agent.Reconcile;
 using Weft.Agent.Sandboxes;
 using Weft.Agent.Telemetry;
@@ -66,7 +67,9 @@ public static class AgentHost
         await using var dnsServer = new DnsServer(new ClusterDnsDirectory(view, hostId, hostDnsClients), DnsUpstreamFor(options),
             new DnsServerOptions { ClientQueriesPerSecond = options.DnsClientRate, ClientBurst = Math.Max(1, 2 * options.DnsClientRate) });
         await using var dns = new DnsListeners(dnsServer, drivers, loggerFactory.CreateLogger<DnsListeners>());
-        using var reconciler = new Reconciler(view, drivers, kernelLock, dns, intents, hostId, options.ResyncInterval, options.NetworkLinger, loggerFactory.CreateLogger<Reconciler>());
+        var liveness = new PeerLiveness(view, hostId, loggerFactory.CreateLogger<PeerLiveness>());
+        using var reconciler = new Reconciler(view, drivers, kernelLock, dns, intents, hostId, options.ResyncInterval, options.NetworkLinger, liveness.Decided,
+            loggerFactory.CreateLogger<Reconciler>());
         var registration = new HostRegistration(store, identity, version, options.HostTtl);
         var lifecycle = new EndpointLifecycle(hostId, view, new EndpointCatalog(store), drivers, kernelLock, dns);
         var sandboxes = new SandboxService(context, view, new SandboxCatalog(store), new NetworkCatalog(store), lifecycle, intents, loggerFactory.CreateLogger<SandboxService>());
@@ -103,6 +106,7 @@ public static class AgentHost
             RetryAsync("registration", () => registration.StartAsync(stop), log, stop),
             view.RunAsync(stop),
             new StoreProbe(store, view, clusterId).RunAsync(stop),
+            liveness.RunAsync(stop),
             reconciler.RunAsync(stop),
             SettleLoopAsync(view, sandboxes, stop),
             ReapLoopAsync(view, reaper, log, stop),

@@ -17,6 +17,14 @@ public sealed record ClusterSnapshot
     /// <summary>Hosts whose lease is alive, by id.</summary>
     public ImmutableDictionary<string, HostRecord> LiveHosts { get; private init; } = ImmutableDictionary<string, HostRecord>.Empty;
 
+    /// <summary>
+    /// Hosts whose lease is gone but whose endpoints this host keeps programmed, because its data plane may still carry
+    /// their traffic: a lease that disappears while the view watches puts its host here, and this host's probe of the
+    /// host's underlay address takes it out once the address stays silent (see the agent's PeerLiveness). An agent that
+    /// is down is not a host that is down. Not stored: each agent's own judgement, carried from snapshot to snapshot.
+    /// </summary>
+    public ImmutableHashSet<string> HeldHosts { get; private init; } = ImmutableHashSet<string>.Empty;
+
     /// <summary>Every host that ever registered, by id.</summary>
     public ImmutableDictionary<string, HostInfoRecord> KnownHosts { get; private init; } = ImmutableDictionary<string, HostInfoRecord>.Empty;
 
@@ -46,6 +54,34 @@ public sealed record ClusterSnapshot
     public SandboxRecord? SandboxById(string id) => _sandboxesById.GetValueOrDefault(id);
 
     public bool IsAlive(string hostId) => LiveHosts.ContainsKey(hostId);
+
+    /// <summary>Whether this host points traffic and names at <paramref name="hostId"/>'s endpoints: its lease is alive, or it is held.</summary>
+    public bool IsReachable(string hostId) => LiveHosts.ContainsKey(hostId) || HeldHosts.Contains(hostId);
+
+    /// <summary>The underlay address (VTEP) of a reachable host, as its record gives it; null for a host not reachable.</summary>
+    public string? VtepOf(string hostId) =>
+        LiveHosts.TryGetValue(hostId, out var live) ? live.UnderlayAddress
+        : HeldHosts.Contains(hostId) && KnownHosts.TryGetValue(hostId, out var known) ? known.UnderlayAddress
+        : null;
+
+    /// <summary>The snapshot with exactly <paramref name="held"/> held, of the hosts it knows and whose lease is gone.</summary>
+    public ClusterSnapshot WithHeld(IEnumerable<string> held)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        var next = held.Where(id => KnownHosts.ContainsKey(id) && !LiveHosts.ContainsKey(id)).ToImmutableHashSet(StringComparer.Ordinal);
+        return next.SetEquals(HeldHosts) ? this : this with { HeldHosts = next };
+    }
+
+    /// <summary>
+    /// A fresh listing, made to follow <paramref name="previous"/>: hosts held there stay held, and hosts live there but
+    /// gone from the listing become held, as a lease deletion seen through the watch would (an outage longer than the TTL
+    /// expires every lease at once; the re-list after it must not withdraw them all).
+    /// </summary>
+    public ClusterSnapshot Following(ClusterSnapshot previous)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        return WithHeld(previous.HeldHosts.Union(previous.LiveHosts.Keys));
+    }
 
     /// <summary>The host's name, or its short id when it never registered a name.</summary>
     public string HostName(string hostId) =>
@@ -86,7 +122,7 @@ public sealed record ClusterSnapshot
     public ClusterSnapshot With(HostRecord host)
     {
         ArgumentNullException.ThrowIfNull(host);
-        return this with { LiveHosts = LiveHosts.SetItem(host.Id, host) };
+        return this with { LiveHosts = LiveHosts.SetItem(host.Id, host), HeldHosts = HeldHosts.Remove(host.Id) };
     }
 
     public ClusterSnapshot With(HostInfoRecord host)
@@ -119,7 +155,7 @@ public sealed record ClusterSnapshot
         var id = ClusterKeys.LastSegment(key);
         if (key.StartsWith(ClusterKeys.Hosts, StringComparison.Ordinal))
         {
-            return RecordCodec.Host(value) is { } h ? this with { LiveHosts = LiveHosts.SetItem(id, h) } : Without(key);
+            return RecordCodec.Host(value) is { } h ? this with { LiveHosts = LiveHosts.SetItem(id, h), HeldHosts = HeldHosts.Remove(id) } : Without(key);
         }
         if (key.StartsWith(ClusterKeys.HostInfo, StringComparison.Ordinal))
         {
@@ -168,11 +204,14 @@ public sealed record ClusterSnapshot
         var id = ClusterKeys.LastSegment(key);
         if (key.StartsWith(ClusterKeys.Hosts, StringComparison.Ordinal))
         {
-            return this with { LiveHosts = LiveHosts.Remove(id) };
+            // A lease that goes while this host watches: its host is held until its underlay address is found silent.
+            return LiveHosts.ContainsKey(id) && KnownHosts.ContainsKey(id)
+                ? this with { LiveHosts = LiveHosts.Remove(id), HeldHosts = HeldHosts.Add(id) }
+                : this with { LiveHosts = LiveHosts.Remove(id) };
         }
         if (key.StartsWith(ClusterKeys.HostInfo, StringComparison.Ordinal))
         {
-            return this with { KnownHosts = KnownHosts.Remove(id) };
+            return this with { KnownHosts = KnownHosts.Remove(id), HeldHosts = HeldHosts.Remove(id) };
         }
         if (key.StartsWith(ClusterKeys.Networks, StringComparison.Ordinal))
         {

@@ -243,14 +243,32 @@ public sealed class ClusterView
         }
     }
 
-    /// <summary>Publishes a listing unless a later one is already out: the view never steps back.</summary>
+    /// <summary>
+    /// Sets which lease-less hosts stay programmed (<see cref="ClusterSnapshot.HeldHosts"/>), as this host's probes of their
+    /// underlay addresses decide; publishes only a change.
+    /// </summary>
+    /// <param name="held">Given the current snapshot (under the view's lock, so a lease deletion arriving meanwhile is never lost).</param>
+    public void SetHeld(Func<ClusterSnapshot, IEnumerable<string>> held)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        lock (_gate)
+        {
+            var next = _current.WithHeld(held(_current));
+            if (!ReferenceEquals(next, _current))
+            {
+                PublishLocked(next);
+            }
+        }
+    }
+
+    /// <summary>Publishes a listing unless a later one is already out: the view never steps back, and keeps holding whom it held.</summary>
     private void Publish(ClusterSnapshot snapshot)
     {
         lock (_gate)
         {
             if (snapshot.Revision >= _current.Revision)
             {
-                PublishLocked(snapshot);
+                PublishLocked(snapshot.Following(_current));
             }
         }
     }

@@ -4,7 +4,8 @@ using System.Text.Json.Serialization;
 namespace Weft.Lab;
 
 /// <summary>One simulated host of a running lab.</summary>
-public sealed record LabHost(string Name, string Namespace, string Address, string Directory, int? AgentPid, int? DockerPid = null)
+/// <param name="Partitioned">Its underlay cable is pulled (`weft lab partition`), until `weft lab heal`.</param>
+public sealed record LabHost(string Name, string Namespace, string Address, string Directory, int? AgentPid, int? DockerPid = null, bool Partitioned = false)
 {
     public string SocketPath => Path.Combine(Directory, "run", "weft.sock");
 

@@ -93,6 +93,21 @@ public sealed class DesiredStateTests
     }
 
     [Fact]
+    public void A_held_host_whose_lease_is_gone_is_still_pointed_at_through_its_known_underlay_address()
+    {
+        var overlay = Overlay("ov", "10.0.10.0/24");
+        var a = Sandbox("a", "node-1");
+        var c = Sandbox("c", "node-3");
+        var onC = Endpoint(overlay, c, "10.0.10.4");
+        var snapshot = ClusterSnapshot.Empty.With(Node1).With(KnownHost("node-3", "198.18.0.3"))
+            .With(overlay).With(a).With(c).With(Endpoint(overlay, a, "10.0.10.2")).With(onC);
+
+        Assert.Empty(Assert.Single(DesiredState.Plans(snapshot, Here)).Remote);
+        var held = Assert.Single(DesiredState.Plans(snapshot.WithHeld(["id-node-3"]), Here));
+        Assert.Equal(new RemoteEndpoint(IPAddress.Parse("10.0.10.4"), onC.Mac, IPAddress.Parse("198.18.0.3")), Assert.Single(held.Remote));
+    }
+
+    [Fact]
     public void A_local_network_never_reaches_endpoints_on_other_hosts()
     {
         // A bridge network is one host's: another host's sandbox on a network of that name is on another segment.

@@ -72,4 +72,43 @@ public sealed class ClusterSnapshotTests
         Assert.Empty(removed.EndpointsOfSandbox("sb1"));
         Assert.Equal(9, removed.Revision);
     }
+
+    private static HostRecord LiveHost(string id) => new()
+    {
+        Id = id, Name = id, UnderlayAddress = "198.18.0.9", Incarnation = 1, AgentVersion = "test", StartedAt = At,
+    };
+
+    private static HostInfoRecord KnownHost(string id) => new() { Id = id, Name = id, UnderlayAddress = "198.18.0.9", Incarnation = 1 };
+
+    [Fact]
+    public void A_lease_that_goes_while_watched_holds_its_host_until_told_otherwise_and_a_return_clears_it()
+    {
+        var s = ClusterSnapshot.Empty.With(KnownHost("h2")).With(LiveHost("h2"));
+
+        var expired = s.Apply(WatchEvent.Delete(ClusterKeys.Host("h2"), 9) with { EndsRevision = true });
+        Assert.False(expired.IsAlive("h2"));
+        Assert.True(expired.IsReachable("h2"));
+        Assert.Equal("198.18.0.9", expired.VtepOf("h2"));
+
+        var silent = expired.WithHeld([]);
+        Assert.False(silent.IsReachable("h2"));
+        Assert.Null(silent.VtepOf("h2"));
+
+        var back = expired.Apply(Put(ClusterKeys.Host("h2"), RecordCodec.Encode(LiveHost("h2")), 10, ends: true));
+        Assert.True(back.IsAlive("h2"));
+        Assert.Empty(back.HeldHosts);
+    }
+
+    [Fact]
+    public void A_listing_after_an_outage_holds_every_host_that_was_live_and_a_first_listing_holds_none()
+    {
+        var before = ClusterSnapshot.Empty.With(KnownHost("h2")).With(KnownHost("h3")).With(LiveHost("h2")).With(LiveHost("h3"));
+        // Every lease expired during the outage: the listing knows the hosts, none is live.
+        var listing = ClusterSnapshot.Empty.With(KnownHost("h2")).With(KnownHost("h3"));
+
+        Assert.Equal(["h2", "h3"], listing.Following(before).HeldHosts.Order(StringComparer.Ordinal));
+        Assert.Empty(listing.Following(ClusterSnapshot.Empty).HeldHosts);
+        // A host forgotten by the reaper is never held.
+        Assert.Empty(ClusterSnapshot.Empty.Following(before).HeldHosts);
+    }
 }

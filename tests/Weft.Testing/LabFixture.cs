@@ -107,6 +107,15 @@ public sealed class LabFixture : IAsyncDisposable
     public async Task StartAgentAsync(int i, IReadOnlyDictionary<string, string>? environment = null) =>
         State = await Lab.Lab.StartAgentAsync(State, Host(i).Name, CancellationToken.None, environment);
 
+    /// <summary>`weft lab agent HOST stop`: SIGTERM, and a wait until the agent exited.</summary>
+    public async Task StopAgentAsync(int i) => State = await LabChaos.StopAgentAsync(State, Host(i).Name, CancellationToken.None);
+
+    /// <summary>`weft lab partition HOST`: host <paramref name="i"/>'s underlay goes silent both ways.</summary>
+    public void Partition(int i) => State = LabChaos.Partition(State, Host(i).Name);
+
+    /// <summary>`weft lab heal HOST`.</summary>
+    public void Heal(int i) => State = LabChaos.Heal(State, Host(i).Name);
+
     /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> after the timeout.</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int seconds = 30)
     {

@@ -32,7 +32,7 @@ public sealed class DnsIndex
     public ClusterSnapshot Snapshot => _snapshot;
 
     /// <summary>
-    /// Builds the index. Endpoints of hosts whose lease is gone are left out, as the data plane leaves them out:
+    /// Builds the index. Endpoints of hosts not reachable (lease gone and not held) are left out, as the data plane leaves them out:
     /// a name resolves exactly while its address is reachable. Local-scope networks (bridge) only know this host.
     /// </summary>
     public static DnsIndex Build(ClusterSnapshot snapshot, string localHostId)
@@ -45,7 +45,7 @@ public sealed class DnsIndex
             var names = new NetworkNames(network);
             foreach (var e in snapshot.EndpointsOf(network.Id))
             {
-                var visible = e.HostId == localHostId || (network.Scope == NetworkScope.Global && snapshot.IsAlive(e.HostId));
+                var visible = e.HostId == localHostId || (network.Scope == NetworkScope.Global && snapshot.IsReachable(e.HostId));
                 if (e.Address is null || !visible)
                 {
                     continue;

@@ -7,7 +7,7 @@ namespace Weft.Agent.Host;
 
 /// <summary>
 /// Logs what an operator must hear about the cluster from this host's point of view, as the view changes: a peer whose
-/// record expired (its endpoints are withdrawn here) and its return, naming the host; and the store that stops
+/// record expired (its underlay address is probed from then on: see PeerLiveness) and its return, naming the host; and the store that stops
 /// answering and answers again.
 /// </summary>
 public static class ClusterLog
@@ -49,7 +49,7 @@ public static class ClusterLog
                     // While the store is unreachable the view keeps its last state: nothing expires or returns.
                     foreach (var (id, host) in peers.Where(p => !live.ContainsKey(p.Key)))
                     {
-                        log.LogWarning("host {Host} ({Address}) expired: no keep-alive within its TTL; its endpoints are withdrawn here until it returns",
+                        log.LogWarning("host {Host} ({Address}) expired: no keep-alive within its TTL; its endpoints stay here while its underlay answers probes",
                             host.Name, host.UnderlayAddress);
                     }
                     foreach (var (id, host) in live.Where(p => !peers.ContainsKey(p.Key)))

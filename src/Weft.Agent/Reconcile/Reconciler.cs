@@ -30,10 +30,14 @@ public sealed class Reconciler(
     string hostId,
     TimeSpan resyncInterval,
     TimeSpan linger,
+    Task peersDecided,
     ILogger<Reconciler> log) : IDisposable
 {
     /// <summary>How long drift events are gathered before a pass: one pass for the burst an attach raises.</summary>
     private static readonly TimeSpan DriftSettle = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>A bound on the first pass's wait for the peer probe's verdicts, which take about three probe rounds at most.</summary>
+    private static readonly TimeSpan PeersDecidedPatience = TimeSpan.FromSeconds(10);
 
     private readonly DriftWatch _drift = new();
     private readonly Dictionary<string, NetworkPlan> _applied = new(StringComparer.Ordinal);
@@ -87,6 +91,11 @@ public sealed class Reconciler(
             Volatile.Write(ref _kick, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             if (view.Loaded)
             {
+                if (!_firstPass.Task.IsCompleted)
+                {
+                    // Until the peers whose lease is gone have a verdict, the kernel stays as it is (a restart changes nothing).
+                    await peersDecided.WaitAsync(PeersDecidedPatience, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
                 try
                 {
                     await PassAsync(cancellationToken);

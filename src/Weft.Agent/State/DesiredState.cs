@@ -8,7 +8,8 @@ namespace Weft.Agent.State;
 /// <summary>
 /// What this host's kernel should hold, computed from a cluster snapshot alone (pure, so it is unit-tested from
 /// snapshots): one plan per network that has an endpoint here, whatever its driver. A host builds a network only while
-/// it has endpoints on it, and points remote endpoints only at hosts whose lease is alive.
+/// it has endpoints on it, and points remote endpoints only at reachable hosts: those whose lease is alive, and those held
+/// while their data plane answers (<see cref="ClusterSnapshot.HeldHosts"/>).
 /// </summary>
 public static class DesiredState
 {
@@ -51,7 +52,7 @@ public static class DesiredState
             }
             // Only a global network spans hosts; a local one (bridge, host, null) with the same name elsewhere is another network.
             else if (network.Scope == NetworkScope.Global && e.Address is not null
-                && snapshot.LiveHosts.TryGetValue(e.HostId, out var host) && IPAddress.TryParse(host.UnderlayAddress, out var vtep))
+                && snapshot.VtepOf(e.HostId) is { } address && IPAddress.TryParse(address, out var vtep))
             {
                 remote.Add(new RemoteEndpoint(e.Address, e.Mac, vtep));
             }

@@ -10,13 +10,16 @@ internal sealed class LabCommands : ICommandGroup
 {
     public IEnumerable<Command> CreateCommands(CliContext context)
     {
-        var lab = new Command("lab", "Simulated hosts on this machine (root): up, status, exec, shell, down, demo, store");
+        var lab = new Command("lab", "Simulated hosts on this machine (root): up, status, exec, shell, down, demo; agent, partition, heal, store break them on purpose");
         lab.Add(new LabUpCommand(context));
         lab.Add(new LabDownCommand(context));
         lab.Add(new LabStatusCommand(context));
         lab.Add(new LabExecCommand(context));
         lab.Add(new LabShellCommand(context));
         lab.Add(new LabDemoCommand(context));
+        lab.Add(new LabAgentCommand(context));
+        lab.Add(LabCableCommand.Partition(context));
+        lab.Add(LabCableCommand.Heal(context));
         lab.Add(LabStoreCommands.Create(context));
         yield return lab;
     }
