@@ -48,7 +48,7 @@ public static class AgentHost
         await using var store = new MeteredClusterStore(await ClusterStore.OpenAsync(options.StoreUrl, new ClusterStoreOptions { KeyPrefix = options.StorePrefix }, stop));
         var view = new ClusterView(store);
         using var kernelLock = new KernelLock();
-        var drivers = new NetworkDriverRegistry(context.DataPlane);
+        using var drivers = new NetworkDriverRegistry(context.DataPlane);
         var intents = new IntentJournal(context.IntentDirectory);
         var hostDnsClients = new HostDnsClients();
         await using var dnsServer = new DnsServer(new ClusterDnsDirectory(view, hostId, hostDnsClients), DnsUpstreamFor(options),
