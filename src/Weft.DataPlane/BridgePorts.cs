@@ -158,7 +158,8 @@ internal static class BridgePorts
         {
             try
             {
-                nl.DeleteFdb(entry with { Flags = NeighborFlags.Master });
+                // A port's entry is deleted through its master; the bridge's own (`bridge fdb add … dev br0 self`) through the bridge.
+                nl.DeleteFdb(entry with { Flags = entry.LinkIndex == bridge.Index ? NeighborFlags.Self : NeighborFlags.Master });
             }
             catch (NetlinkException e) when (e.Errno == Linux.Interop.Errno.ENOENT)
             {
