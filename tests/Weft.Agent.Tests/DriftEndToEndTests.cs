@@ -41,13 +41,9 @@ public sealed class DriftEndToEndTests(DriftLab fixture) : IClassFixture<DriftLa
     public async Task A_sandboxs_address_route_mtu_and_interface_are_put_back_also_after_an_agent_restart()
     {
         using var h1 = Lab.Client(1);
-        using var h2 = Lab.Client(2);
-        await h1.CreateNetworkAsync(Overlay("drift-sb", "10.0.80.0/24"));
-        var a = await h1.CreateSandboxAsync(Sleeper("sb-a", "drift-sb"));
-        var b = await h2.CreateSandboxAsync(Sleeper("sb-b", "drift-sb"));
+        var (_, a, b) = await PairAsync("drift-sb", "10.0.80.0/24", "sb");
         var ip = a.Endpoints[0].Address!;
         var peer = b.Endpoints[0].Address!;
-        Assert.True(await LabFixture.PingAsync(a.NetworkNamespace, peer), "sb-a → sb-b before any drift");
 
         await Repaired(a.NetworkNamespace, ["ip", "addr", "del", $"{ip}/24", "dev", "eth0"], s => s.Addresses.Contains($"{ip}/24"), "the address");
         await Repaired(a.NetworkNamespace, ["ip", "addr", "add", "10.0.80.200/24", "dev", "eth0"], s => !s.Addresses.Contains("10.0.80.200/24"), "a stray address of the network");
@@ -56,6 +52,7 @@ public sealed class DriftEndToEndTests(DriftLab fixture) : IClassFixture<DriftLa
         await Repaired(a.NetworkNamespace, ["ip", "link", "set", "eth0", "mtu", "1300"], s => s.Mtu == 1450, "the MTU");
         await Repaired(a.NetworkNamespace, ["ip", "link", "set", "eth0", "down"], s => s.Up, "the interface's state");
         await Repaired(a.NetworkNamespace, ["sh", "-c", "ip link set eth0 down && ip link set eth0 name renamed"], s => s.Up && s.Addresses.Contains($"{ip}/24"), "a renamed interface");
+        await Repaired(a.NetworkNamespace, ["ip", "link", "del", "eth0"], s => s.Up && s.Addresses.Contains($"{ip}/24") && s.DefaultVia == "10.0.80.1 dev eth0", "a deleted interface");
         Assert.True(await LabFixture.PingAsync(a.NetworkNamespace, peer), "sb-a → sb-b after the drift was repaired");
         Assert.True(await LabFixture.PingAsync(b.NetworkNamespace, ip), "sb-b → sb-a after the drift was repaired");
 
@@ -73,11 +70,7 @@ public sealed class DriftEndToEndTests(DriftLab fixture) : IClassFixture<DriftLa
     public async Task Bridge_fdb_entries_added_by_hand_are_removed_and_the_kernels_own_stay()
     {
         using var h1 = Lab.Client(1);
-        using var h2 = Lab.Client(2);
-        var net = await h1.CreateNetworkAsync(Overlay("drift-fdb", "10.0.81.0/24"));
-        var a = await h1.CreateSandboxAsync(Sleeper("fdb-a", "drift-fdb"));
-        var b = await h2.CreateSandboxAsync(Sleeper("fdb-b", "drift-fdb"));
-        Assert.True(await LabFixture.PingAsync(a.NetworkNamespace, b.Endpoints[0].Address!), "fdb-a → fdb-b");
+        var (net, a, b) = await PairAsync("drift-fdb", "10.0.81.0/24", "fdb");
         var nsPath = Path.Combine(NetworkNamespace.DefaultRunDirectory, KernelNames.NetworkNamespaceName(Lab.Host(1).Name, "drift-fdb"));
         var port = KernelNames.VethHostName((await h1.InspectSandboxAsync("fdb-a")).Endpoints[0].Id);
         var vxlan = KernelNames.VxlanDeviceName(net.Vni!.Value);
@@ -101,11 +94,8 @@ public sealed class DriftEndToEndTests(DriftLab fixture) : IClassFixture<DriftLa
     {
         using var h1 = Lab.Client(1);
         using var h2 = Lab.Client(2);
-        await h1.CreateNetworkAsync(Overlay("drift-ns", "10.0.82.0/24"));
-        var a = await h1.CreateSandboxAsync(Sleeper("ns-a", "drift-ns"));
-        var b = await h2.CreateSandboxAsync(Sleeper("ns-b", "drift-ns"));
+        var (_, a, b) = await PairAsync("drift-ns", "10.0.82.0/24", "ns");
         var ip = a.Endpoints[0].Address!;
-        Assert.True(await LabFixture.PingAsync(a.NetworkNamespace, b.Endpoints[0].Address!), "ns-a → ns-b before");
 
         // Until it is rebuilt the old namespace still carries traffic (the agent holds it): rebuilt means the name leads to
         // a namespace again, holding the VXLAN device and ns-a's veth on its bridge, as `ip -n NAME link` shows them.
@@ -126,6 +116,18 @@ public sealed class DriftEndToEndTests(DriftLab fixture) : IClassFixture<DriftLa
         Assert.True(code == 0, $"weft run after the rebuild: {output}");
         var d = await h1.InspectSandboxAsync("ns-d");
         Assert.True(await LabFixture.PingAsync(d.NetworkNamespace, c.Endpoints[0].Address!, 3), "ns-d → ns-c");
+    }
+
+    /// <summary>A network of its own for a test, with PREFIX-a on host1 and PREFIX-b on host2, which reach each other.</summary>
+    private async Task<(NetworkDetail Network, SandboxDetail A, SandboxDetail B)> PairAsync(string network, string subnet, string prefix)
+    {
+        using var h1 = Lab.Client(1);
+        using var h2 = Lab.Client(2);
+        var net = await h1.CreateNetworkAsync(Overlay(network, subnet));
+        var a = await h1.CreateSandboxAsync(Sleeper($"{prefix}-a", network));
+        var b = await h2.CreateSandboxAsync(Sleeper($"{prefix}-b", network));
+        Assert.True(await LabFixture.PingAsync(a.NetworkNamespace, b.Endpoints[0].Address!), $"{prefix}-a → {prefix}-b before any drift");
+        return (net, a, b);
     }
 
     /// <summary>Makes drift with <paramref name="command"/> in the sandbox, then waits for <paramref name="repaired"/>, which must come within the deadline.</summary>

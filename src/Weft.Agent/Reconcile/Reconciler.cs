@@ -206,7 +206,7 @@ public sealed class Reconciler(
             try
             {
                 var repaired = driver.EnsureSandboxSide(plan, local);
-                if (repaired.Changed && !full)
+                if (repaired.Changed)
                 {
                     log.LogInformation("repaired {Interface} of sandbox {Namespace} on network {Network}", local.Endpoint.InterfaceName, local.NamespacePath, plan.Network.Name);
                 }
