@@ -61,7 +61,7 @@ public static class AgentHost
         log.LogInformation("cluster {Cluster}", clusterId);
         var view = new ClusterView(store) { ClusterId = clusterId };
         using var kernelLock = new KernelLock();
-        var drivers = new NetworkDriverRegistry(context.DataPlane);
+        using var drivers = new NetworkDriverRegistry(context.DataPlane);
         var intents = new IntentJournal(context.IntentDirectory);
         var hostDnsClients = new HostDnsClients();
         await using var dnsServer = new DnsServer(new ClusterDnsDirectory(view, hostId, hostDnsClients), DnsUpstreamFor(options),

@@ -110,7 +110,76 @@ internal static class BridgePorts
                 nl.SetLinkUp(vethName);
             }
         }
+        removed += RemoveForeignEntries(nl, bridge);
         return new ApplyResult(added, removed);
+    }
+
+    /// <summary>
+    /// Holds the sandbox side of one local endpoint whose sandbox Weft owns (see <see cref="LocalEndpoint.Replug"/>): its
+    /// interface configured as <see cref="SandboxInterface.Ensure"/> says. An interface gone from the sandbox, or renamed,
+    /// while the host end is still here is plugged in again whole (same name, MAC and address); a host end that is gone is
+    /// <see cref="Ensure"/>'s to plug in.
+    /// </summary>
+    public static ApplyResult EnsureSandboxSide(NetlinkHandle nl, string bridgeName, NetworkRecord network, int mtu, LocalEndpoint local)
+    {
+        if (!local.OwnsSandboxSide || !File.Exists(local.NamespacePath) || nl.FindLink(KernelNames.VethHostName(local.Endpoint.Id)) is not { } hostEnd)
+        {
+            return default;
+        }
+        using (var sandbox = NetworkNamespace.OpenPath(local.NamespacePath))
+        {
+            if (SandboxInterface.Ensure(sandbox, hostEnd.Index, local.Endpoint, network, mtu, local.DefaultRoute) is { } repaired)
+            {
+                return repaired;
+            }
+        }
+        nl.DeleteLink(hostEnd.Name);
+        Join(nl, bridgeName, network, mtu, local);
+        return new ApplyResult(1, 1);
+    }
+
+    /// <summary>
+    /// Removes the entries of the bridge's forwarding database that neither Weft nor the kernel made: Weft programs no
+    /// entry there (remote MACs live in the VXLAN device's own table), so only the kernel's are kept. The kernel's are
+    /// the local entries of the bridge and its ports (permanent, with the MAC of the device they are reported on) and
+    /// learned ones (neither permanent nor static, and not added as externally learned). `bridge fdb add … master` makes
+    /// a permanent entry of another MAC, or a static (NUD_NOARP) one: both would steer frames away from the sandbox
+    /// that owns the MAC, and neither ages out.
+    /// </summary>
+    public static int RemoveForeignEntries(NetlinkHandle nl, Link bridge)
+    {
+        var macs = nl.ListLinks().Where(l => l.Index == bridge.Index || l.MasterIndex == bridge.Index)
+            .ToDictionary(l => l.Index, l => l.MacAddress);
+        // The bridge's entries carry NDA_MASTER; the ports' own tables (multicast lists, flagged self) do not.
+        var foreign = nl.ListFdb(masterIndex: bridge.Index)
+            .Where(e => e.MasterIndex == bridge.Index && !e.Flags.HasFlag(NeighborFlags.Self) && macs.ContainsKey(e.LinkIndex) && !IsKernels(e, macs[e.LinkIndex]))
+            .ToList();
+        foreach (var entry in foreign)
+        {
+            try
+            {
+                // A port's entry is deleted through its master; the bridge's own (`bridge fdb add … dev br0 self`) through the bridge.
+                nl.DeleteFdb(entry with { Flags = entry.LinkIndex == bridge.Index ? NeighborFlags.Self : NeighborFlags.Master });
+            }
+            catch (NetlinkException e) when (e.Errno == Linux.Interop.Errno.ENOENT)
+            {
+                // Gone in between (aged out, or its port went).
+            }
+        }
+        return foreign.Count;
+    }
+
+    private static bool IsKernels(FdbEntry entry, System.Net.NetworkInformation.PhysicalAddress? deviceMac)
+    {
+        if (entry.Flags.HasFlag(NeighborFlags.ExternallyLearned) || entry.Flags.HasFlag(NeighborFlags.Sticky))
+        {
+            return false;
+        }
+        if (entry.State.HasFlag(NeighborState.Permanent))
+        {
+            return entry.MacAddress.Equals(deviceMac);
+        }
+        return !entry.State.HasFlag(NeighborState.NoArp);
     }
 
     /// <summary>

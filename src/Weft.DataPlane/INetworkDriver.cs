@@ -56,6 +56,14 @@ public interface INetworkDriver
     /// </summary>
     void Join(NetworkPlan plan, LocalEndpoint endpoint);
 
+    /// <summary>
+    /// Puts the sandbox side of one local endpoint back as <see cref="Join"/> set it up, when Weft owns it
+    /// (<see cref="LocalEndpoint.OwnsSandboxSide"/>): its interface up, with its MAC, MTU, address and default route. An
+    /// interface gone from the sandbox while its host end is still plugged in is plugged in again whole. Does nothing
+    /// for a driver that puts no interface into the sandbox.
+    /// </summary>
+    ApplyResult EnsureSandboxSide(NetworkPlan plan, LocalEndpoint endpoint);
+
     /// <summary>Removes the endpoint's interface (both ends of it). False when it was not there.</summary>
     bool Leave(NetworkRecord network, string endpointId);
 

@@ -4,7 +4,7 @@ using Weft.DataPlane.Drivers;
 namespace Weft.DataPlane;
 
 /// <summary>The network drivers of one host, by driver name: the one place that knows which class serves which driver.</summary>
-public sealed class NetworkDriverRegistry
+public sealed class NetworkDriverRegistry : IDisposable
 {
     private readonly Dictionary<NetworkDriver, INetworkDriver> _drivers;
 
@@ -27,5 +27,14 @@ public sealed class NetworkDriverRegistry
     {
         ArgumentNullException.ThrowIfNull(network);
         return _drivers[network.Driver];
+    }
+
+    /// <summary>Lets go of what drivers hold open (the overlay driver's namespace descriptors); the kernel keeps what was built.</summary>
+    public void Dispose()
+    {
+        foreach (var driver in All.OfType<IDisposable>())
+        {
+            driver.Dispose();
+        }
     }
 }

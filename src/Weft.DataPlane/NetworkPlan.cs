@@ -20,7 +20,16 @@ namespace Weft.DataPlane;
 /// namespace path (/proc/PID/ns/net) may name another process's namespace once its pid is reused: an interface that
 /// went is the runtime's business (CHECK reports it, DEL and ADD make it again).
 /// </param>
-public sealed record LocalEndpoint(EndpointRecord Endpoint, string NamespacePath, bool DefaultRoute, bool HandOver = false, bool Replug = true);
+public sealed record LocalEndpoint(EndpointRecord Endpoint, string NamespacePath, bool DefaultRoute, bool HandOver = false, bool Replug = true)
+{
+    /// <summary>
+    /// Whether Weft keeps the sandbox side of the interface as it set it up (up, MAC, MTU, address, default route), and
+    /// puts it back when it changes: only in the namespaces Weft makes itself. Docker configures what it takes over,
+    /// and a CNI runtime's chain may change the interface after Weft's ADD (tuning sets the MTU or MAC, say): Weft never
+    /// fights an engine over its own container.
+    /// </summary>
+    public bool OwnsSandboxSide => Replug && !HandOver;
+}
 
 /// <summary>An endpoint on another host: its frames go in VXLAN to <see cref="Vtep"/>.</summary>
 public sealed record RemoteEndpoint(IPAddress Address, MacAddress Mac, IPAddress Vtep);

@@ -312,16 +312,21 @@ public sealed class NetlinkHandle : IDisposable
 
     /// <summary>
     /// Lists FDB entries, of one port when <paramref name="linkIndex"/> is given (the device's own entries
-    /// flagged Self, plus its bridge's entries for it flagged Master).
+    /// flagged Self, plus its bridge's entries for it, which carry <see cref="FdbEntry.MasterIndex"/>), and of one
+    /// bridge's ports when <paramref name="masterIndex"/> is (the kernel filters: other devices are not walked).
     /// </summary>
-    public IReadOnlyList<FdbEntry> ListFdb(int? linkIndex = null)
+    public IReadOnlyList<FdbEntry> ListFdb(int? linkIndex = null, int? masterIndex = null)
     {
         var result = new List<FdbEntry>();
         Dump("list fdb", "fdb", result, (w, seq) =>
         {
-            // As `bridge fdb show dev X` does: an ifinfomsg header whose index selects the port.
+            // As `bridge fdb show dev X br Y` does: an ifinfomsg header whose index selects the port, IFLA_MASTER the bridge.
             var start = w.BeginMessage(Rtm.GETNEIGH, Nl.NLM_F_REQUEST | Nl.NLM_F_DUMP, seq);
             w.Put(new IfInfoMsg { Family = Libc.AF_BRIDGE, Index = linkIndex ?? 0 });
+            if (masterIndex is { } master)
+            {
+                w.PutU32(Ifla.MASTER, (uint)master);
+            }
             w.EndMessage(start);
         }, (in NetlinkMessage m) =>
         {

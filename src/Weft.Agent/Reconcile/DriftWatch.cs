@@ -7,36 +7,107 @@ using Weft.Linux.Namespaces;
 namespace Weft.Agent.Reconcile;
 
 /// <summary>
-/// Listens for link, neighbour and FDB changes in every network namespace this host programs, and asks for a
-/// reconcile pass on each: an entry deleted or added by hand is put right at once, not at the next resync.
+/// Listens for changes in the namespaces this host's endpoints live in, and asks for a reconcile pass on each, so that
+/// what is changed by hand is put right at once, not at the next resync:
+/// <list type="bullet">
+/// <item>in every overlay network's namespace: links, neighbours and FDB entries;</item>
+/// <item>in every sandbox namespace whose interfaces Weft owns: links, addresses and routes;</item>
+/// <item>the names of the network namespaces themselves: one that `ip netns del` removed, or that now leads to another
+/// namespace, is reported within <see cref="NameCheckInterval"/> (unmounting raises no netlink event).</item>
+/// </list>
 /// </summary>
 public sealed class DriftWatch : IDisposable
 {
-    private readonly Dictionary<string, (NetlinkWatcher Watcher, Task Pump)> _watchers = [];
+    /// <summary>How often the network namespaces' names are compared with the namespaces watched: a stat each.</summary>
+    public static readonly TimeSpan NameCheckInterval = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Watches exactly the namespaces of the overlay networks <paramref name="networks"/>; a change is reported with the network's name.</summary>
-    public void Follow(HostContext host, IReadOnlyList<string> networks, Action<string> changed)
+    private const EventGroups NetworkEvents = EventGroups.Links | EventGroups.Neighbors;
+
+    /// <summary>Neighbour entries inside a sandbox come and go with its traffic; they are not Weft's.</summary>
+    private const EventGroups SandboxEvents = EventGroups.Links | EventGroups.Addresses | EventGroups.Routes;
+
+    private readonly Dictionary<string, Watched> _networks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Watched> _sandboxes = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private readonly Timer _nameCheck;
+
+    private bool _checkingNames;
+
+    /// <summary>The name check runs only while there are networks to check: an idle agent is not woken for nothing.</summary>
+    public DriftWatch() => _nameCheck = new Timer(_ => CheckNames());
+
+    /// <summary>
+    /// Watches exactly the namespaces of the overlay networks <paramref name="networks"/> (a change is reported with the
+    /// network's name) and the sandbox namespaces <paramref name="sandboxes"/> (reported with the path).
+    /// </summary>
+    public void Follow(HostContext host, IReadOnlyList<string> networks, IReadOnlyCollection<string> sandboxes,
+        Action<string> networkChanged, Action<string> sandboxChanged)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(networks);
-        var wanted = networks.ToDictionary(n => KernelNames.NetworkNamespaceName(host.HostName, n));
-        foreach (var gone in _watchers.Keys.Where(k => !wanted.ContainsKey(k)).ToList())
+        ArgumentNullException.ThrowIfNull(sandboxes);
+        var directory = host.NetnsDirectory ?? NetworkNamespace.DefaultRunDirectory;
+        var wantedNetworks = networks.ToDictionary(n => Path.Combine(directory, KernelNames.NetworkNamespaceName(host.HostName, n)), n => (Action)(() => networkChanged(n)));
+        var wantedSandboxes = sandboxes.ToDictionary(p => p, p => (Action)(() => sandboxChanged(p)));
+        lock (_lock)
         {
-            _watchers[gone].Watcher.Dispose();
-            _watchers.Remove(gone);
+            Sync(_networks, wantedNetworks, NetworkEvents);
+            Sync(_sandboxes, wantedSandboxes, SandboxEvents);
+            // Changed only when it flips: passes more frequent than the interval would otherwise keep postponing it.
+            if (_checkingNames != _networks.Count > 0)
+            {
+                _checkingNames = _networks.Count > 0;
+                var period = _checkingNames ? NameCheckInterval : Timeout.InfiniteTimeSpan;
+                _nameCheck.Change(period, period);
+            }
         }
-        foreach (var (name, network) in wanted.Where(w => !_watchers.ContainsKey(w.Key)))
+    }
+
+    private static void Sync(Dictionary<string, Watched> watched, Dictionary<string, Action> wanted, EventGroups groups)
+    {
+        foreach (var gone in watched.Keys.Where(k => !wanted.ContainsKey(k)).ToList())
+        {
+            watched.Remove(gone, out var w);
+            w!.Watcher.Dispose();
+        }
+        foreach (var (path, changed) in wanted.Where(w => !watched.ContainsKey(w.Key)))
         {
             try
             {
-                using var ns = NetworkNamespace.Open(name, host.NetnsDirectory);
-                var watcher = NetlinkWatcher.Start(EventGroups.Links | EventGroups.Neighbors, ns);
-                _watchers[name] = (watcher, PumpAsync(watcher, () => changed(network)));
+                using var ns = NetworkNamespace.OpenPath(path);
+                var watcher = NetlinkWatcher.Start(groups, ns);
+                watched[path] = new Watched(watcher, ns.Identity, changed);
+                _ = PumpAsync(watcher, changed);
             }
             catch (KernelException)
             {
                 // The namespace went away in between; the next pass decides again.
             }
+        }
+    }
+
+    /// <summary>
+    /// A network namespace whose name leads elsewhere now is reported, and its watcher let go: the watcher's socket would
+    /// otherwise hold the old namespace alive. The next pass rebuilds the network and follows the new namespace.
+    /// </summary>
+    private void CheckNames()
+    {
+        List<Action> changed = [];
+        lock (_lock)
+        {
+            foreach (var (path, w) in _networks.ToList())
+            {
+                if (NetworkNamespace.IdentityAt(path) != w.Identity)
+                {
+                    _networks.Remove(path);
+                    w.Watcher.Dispose();
+                    changed.Add(w.Changed);
+                }
+            }
+        }
+        foreach (var report in changed)
+        {
+            report();
         }
     }
 
@@ -57,10 +128,17 @@ public sealed class DriftWatch : IDisposable
 
     public void Dispose()
     {
-        foreach (var (watcher, _) in _watchers.Values)
+        _nameCheck.Dispose();
+        lock (_lock)
         {
-            watcher.Dispose();
+            foreach (var w in _networks.Values.Concat(_sandboxes.Values))
+            {
+                w.Watcher.Dispose();
+            }
+            _networks.Clear();
+            _sandboxes.Clear();
         }
-        _watchers.Clear();
     }
+
+    private sealed record Watched(NetlinkWatcher Watcher, string Identity, Action Changed);
 }

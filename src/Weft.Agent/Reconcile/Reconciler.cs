@@ -43,8 +43,10 @@ public sealed class Reconciler(
     private readonly Dictionary<string, NetworkPlan> _applied = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _idleSince = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dirtySandboxes = new(StringComparer.Ordinal);
     private readonly Lock _dirtyLock = new();
     private HashSet<string> _lastWanted = [];
+    private HashSet<string> _ownedSandboxes = [];
     private TaskCompletionSource _kick = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _firstPass = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateTimeOffset _nextResync = DateTimeOffset.MinValue;
@@ -66,11 +68,16 @@ public sealed class Reconciler(
     public void Kick() => Volatile.Read(ref _kick).TrySetResult();
 
     /// <summary>A network's namespace reported a change: check that network in the next pass.</summary>
-    private void Drifted(string networkName)
+    private void Drifted(string networkName) => Drifted(_dirty, networkName);
+
+    /// <summary>A sandbox's namespace reported a change: check the sandbox side of its endpoints in the next pass.</summary>
+    private void SandboxDrifted(string namespacePath) => Drifted(_dirtySandboxes, namespacePath);
+
+    private void Drifted(HashSet<string> dirty, string key)
     {
         lock (_dirtyLock)
         {
-            _dirty.Add(networkName);
+            dirty.Add(key);
         }
         if (Interlocked.Exchange(ref _kickPending, 1) == 0)
         {
@@ -99,7 +106,7 @@ public sealed class Reconciler(
                 try
                 {
                     await PassAsync(cancellationToken);
-                    _drift.Follow(drivers.Host, ProgrammedNetworks, Drifted);
+                    _drift.Follow(drivers.Host, ProgrammedNetworks, _ownedSandboxes, Drifted, SandboxDrifted);
                 }
                 catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
                 {
@@ -128,11 +135,13 @@ public sealed class Reconciler(
         {
             _nextResync = DateTimeOffset.UtcNow + resyncInterval;
         }
-        HashSet<string> dirty;
+        HashSet<string> dirty, dirtySandboxes;
         lock (_dirtyLock)
         {
             dirty = [.. _dirty];
             _dirty.Clear();
+            dirtySandboxes = [.. _dirtySandboxes];
+            _dirtySandboxes.Clear();
         }
         var plans = WithLingering(DesiredState.Plans(snapshot, hostId, intents.SettlingSandboxes), snapshot);
         var errors = new List<string>();
@@ -140,21 +149,23 @@ public sealed class Reconciler(
         foreach (var plan in plans)
         {
             var id = plan.Network.Id;
-            if (!full && !dirty.Contains(plan.Network.Name) && _applied.TryGetValue(id, out var last) && Same(last, plan))
+            var last = _applied.GetValueOrDefault(id);
+            if (full || dirty.Contains(plan.Network.Name) || last is null || !Same(last, plan))
             {
-                continue;
+                try
+                {
+                    total += drivers.For(plan.Network).Apply(plan);
+                    _applied[id] = plan;
+                }
+                catch (Exception e) when (e is KernelException or AggregateException)
+                {
+                    _applied.Remove(id); // applied again next pass, whatever the plan then
+                    errors.Add($"network {plan.Network.Name}: {e.Message}");
+                }
             }
-            try
-            {
-                total += drivers.For(plan.Network).Apply(plan);
-                _applied[id] = plan;
-            }
-            catch (Exception e) when (e is KernelException or AggregateException)
-            {
-                _applied.Remove(id); // applied again next pass, whatever the plan then
-                errors.Add($"network {plan.Network.Name}: {e.Message}");
-            }
+            total += EnsureSandboxSides(plan, last, full, dirtySandboxes, errors);
         }
+        _ownedSandboxes = [.. plans.SelectMany(OwnedSandboxSides).Select(l => l.NamespacePath)];
         // Before anything is removed: a listener's sockets would keep a removed network's namespace alive.
         await dns.SyncAsync([.. plans.Select(p => p.Network)]);
         var wanted = plans.Select(p => $"{p.Network.Driver}/{drivers.For(p.Network).BuiltName(p.Network)}").ToHashSet(StringComparer.Ordinal);
@@ -185,6 +196,42 @@ public sealed class Reconciler(
             log.LogWarning("reconcile: {Error}", e);
         }
     }
+
+    /// <summary>
+    /// Puts back the sandbox side of the plan's endpoints whose sandbox reported a change, that are new or changed in the
+    /// plan (a default route that moved to this network, say), or all of them on a full pass: after a restart, and should
+    /// an event have been lost.
+    /// </summary>
+    private ApplyResult EnsureSandboxSides(NetworkPlan plan, NetworkPlan? last, bool full, HashSet<string> dirtySandboxes, List<string> errors)
+    {
+        var total = new ApplyResult();
+        var driver = drivers.For(plan.Network);
+        foreach (var local in OwnedSandboxSides(plan))
+        {
+            if (!full && !dirtySandboxes.Contains(local.NamespacePath) && last?.Local.Contains(local) == true)
+            {
+                continue;
+            }
+            try
+            {
+                var repaired = driver.EnsureSandboxSide(plan, local);
+                if (repaired.Changed)
+                {
+                    log.LogInformation("repaired {Interface} of sandbox {Namespace} on network {Network}", local.Endpoint.InterfaceName, local.NamespacePath, plan.Network.Name);
+                }
+                total += repaired;
+            }
+            catch (KernelException e)
+            {
+                errors.Add($"network {plan.Network.Name}: sandbox {local.NamespacePath} {local.Endpoint.InterfaceName}: {e.Message}");
+            }
+        }
+        return total;
+    }
+
+    /// <summary>The plan's endpoints whose sandbox side Weft keeps, in namespaces of their own (a host network's is the host's).</summary>
+    private IEnumerable<LocalEndpoint> OwnedSandboxSides(NetworkPlan plan) =>
+        drivers.For(plan.Network).SharedNamespacePath(plan.Network) is null ? plan.Local.Where(l => l.OwnsSandboxSide) : [];
 
     /// <summary>
     /// The plans, and those of networks that lost their last local endpoint less than the linger ago (with no local

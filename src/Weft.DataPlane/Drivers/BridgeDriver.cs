@@ -98,6 +98,14 @@ public sealed class BridgeDriver : INetworkDriver
         }
     }
 
+    public ApplyResult EnsureSandboxSide(NetworkPlan plan, LocalEndpoint endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        using var nl = NetlinkHandle.Open();
+        return BridgePorts.EnsureSandboxSide(nl, BuiltName(plan.Network), plan.Network, Mtu(plan.Network), endpoint);
+    }
+
     public bool Leave(NetworkRecord network, string endpointId)
     {
         using var nl = NetlinkHandle.Open();

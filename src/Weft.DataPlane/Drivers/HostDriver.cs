@@ -58,6 +58,9 @@ public sealed class HostDriver(HostContext host) : INetworkDriver
     public void Join(NetworkPlan plan, LocalEndpoint endpoint) => EnsurePin();
 
     /// <summary>Nothing to take away: the sandbox stays in the host's namespace for as long as it lives (Docker refuses this too).</summary>
+    /// <summary>The sandbox is the host's own namespace: its interfaces are the host's, not Weft's.</summary>
+    public ApplyResult EnsureSandboxSide(NetworkPlan plan, LocalEndpoint endpoint) => default;
+
     public bool Leave(NetworkRecord network, string endpointId) => false;
 
     public IReadOnlyList<string> ListBuilt() => NetworkNamespace.Exists(PinName, host.NetnsDirectory) ? [PinName] : [];

@@ -33,6 +33,9 @@ public sealed class NullDriver : INetworkDriver
     {
     }
 
+    /// <summary>No interface goes into the sandbox.</summary>
+    public ApplyResult EnsureSandboxSide(NetworkPlan plan, LocalEndpoint endpoint) => default;
+
     public bool Leave(NetworkRecord network, string endpointId) => false;
 
     public IReadOnlyList<string> ListBuilt() => [];

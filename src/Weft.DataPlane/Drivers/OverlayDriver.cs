@@ -21,8 +21,17 @@ namespace Weft.DataPlane.Drivers;
 /// <see cref="ListBuilt"/> shows each network by its name, plus any VXLAN device of Weft's left in the host's namespace by
 /// a crash between creating it and moving it, as <c>vx-VNI</c>: no network ever wants that, so the reconciler removes it.
 /// </remarks>
-public sealed class OverlayDriver(HostContext host) : INetworkDriver
+public sealed class OverlayDriver(HostContext host) : INetworkDriver, IDisposable
 {
+    /// <summary>
+    /// An open descriptor of each network namespace this driver built or found, by name. `ip netns del` only unmounts the
+    /// name: the namespace lives on while anything holds it (this descriptor, a DNS socket), and with it its VXLAN device,
+    /// which keeps the VNI's UDP port bound so no new device can take it (EEXIST), and the host ends of the veths, whose
+    /// sandbox ends are still in the sandboxes. Through this descriptor the next pass moves them into the namespace it
+    /// makes under the name again (<see cref="Adopt"/>): the sandboxes keep their interfaces and addresses.
+    /// </summary>
+    private readonly Dictionary<string, NetworkNamespace> _held = new(StringComparer.Ordinal);
+
     public NetworkDriver Kind => NetworkDriver.Overlay;
 
     public bool LingersWhenIdle => true;
@@ -53,9 +62,11 @@ public sealed class OverlayDriver(HostContext host) : INetworkDriver
 
     public IReadOnlyList<string> ListBuilt()
     {
-        var networks = NetworkNamespace.List(host.NetnsDirectory)
+        // A namespace whose name was deleted under it is still built (and still holds its VNI) until it is adopted or removed.
+        var networks = NetworkNamespace.List(host.NetnsDirectory).Concat(_held.Keys)
             .Select(n => KernelNames.TryParseNetworkNamespaceName(n, out var h, out var net) && h == host.HostName ? net : null)
-            .OfType<string>();
+            .OfType<string>()
+            .Distinct(StringComparer.Ordinal);
         using var hostNl = NetlinkHandle.Open();
         // Only a device with Weft's name and Weft's settings on this host's VTEP is taken for a stray of Weft's.
         var strays = hostNl.ListLinks().OfType<Vxlan>()
@@ -144,6 +155,19 @@ public sealed class OverlayDriver(HostContext host) : INetworkDriver
         }
     }
 
+    public ApplyResult EnsureSandboxSide(NetworkPlan plan, LocalEndpoint endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        using var ns = OpenGatewayNamespace(plan.Network);
+        if (ns is null)
+        {
+            return default; // not built: Apply plugs everything in
+        }
+        using var nl = ns.OpenNetlink();
+        return BridgePorts.EnsureSandboxSide(nl, KernelNames.OverlayBridgeName, plan.Network, Mtu(plan.Network), endpoint);
+    }
+
     public bool Leave(NetworkRecord network, string endpointId)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -159,20 +183,73 @@ public sealed class OverlayDriver(HostContext host) : INetworkDriver
     private static int VniOf(NetworkRecord network) =>
         network.Vni ?? throw new ArgumentException($"overlay network '{network.Name}' has no VNI", nameof(network));
 
+    /// <summary>
+    /// The network's namespace, made when its name holds none. A namespace this driver held under the name before, and
+    /// which the name no longer leads to (deleted by hand, or replaced), hands its devices over to the current one.
+    /// </summary>
     private (bool Created, ApplyResult Result) EnsureNamespace(NetworkRecord network)
     {
         var nsName = NamespaceName(network);
-        using (var existing = NetworkNamespace.TryOpen(nsName, host.NetnsDirectory))
+        var current = NetworkNamespace.TryOpen(nsName, host.NetnsDirectory);
+        _held.TryGetValue(nsName, out var held);
+        if (current is not null && held is not null && current.Identity == held.Identity)
         {
-            if (existing is not null)
+            current.Dispose();
+            return (false, default);
+        }
+        var created = current is null;
+        // Also replaces a mount point without its mount, left by an agent killed halfway through creating it.
+        current ??= NetworkNamespace.Create(nsName, host.NetnsDirectory);
+        var result = new ApplyResult(created ? 1 : 0, 0);
+        if (held is not null)
+        {
+            using (held)
             {
-                return (false, default);
+                result += Adopt(held, current);
             }
         }
-        // Also replaces a mount point without its mount, left by an agent killed halfway through creating it.
-        NetworkNamespace.Create(nsName, host.NetnsDirectory).Dispose();
-        return (true, new ApplyResult(1, 0));
+        _held[nsName] = current;
+        // A namespace that took over devices is no longer new: a failure must not undo it whole, sandboxes' veths with it.
+        return (created && held is null, result);
     }
+
+    /// <summary>
+    /// Moves Weft's devices out of a network namespace that lost its name into the one now under it: the VXLAN device
+    /// (with its FDB entries; moving frees nothing it holds) and the host ends of the veths, which stay paired with their
+    /// sandbox ends, so sandboxes keep their interfaces, addresses and routes. Apply then plugs them into the new bridge.
+    /// A device that cannot move is deleted, so the old namespace holds the VNI no longer.
+    /// </summary>
+    private static ApplyResult Adopt(NetworkNamespace orphan, NetworkNamespace target)
+    {
+        var moved = 0;
+        var removed = 0;
+        try
+        {
+            using var nl = orphan.OpenNetlink();
+            foreach (var link in WeftLinks(nl))
+            {
+                try
+                {
+                    nl.MoveLinkToNamespace(link.Name, target);
+                    moved++;
+                }
+                catch (NetlinkException)
+                {
+                    nl.DeleteLink(link.Name);
+                    removed++;
+                }
+            }
+        }
+        catch (KernelException)
+        {
+            // The old namespace cannot be entered any more; what it held goes with it.
+        }
+        return new ApplyResult(moved, removed);
+    }
+
+    /// <summary>The devices of Weft's in a network namespace: veth host ends and the VXLAN device.</summary>
+    private static List<Link> WeftLinks(NetlinkHandle nl) =>
+        [.. nl.ListLinks().Where(l => KernelNames.IsVethHostName(l.Name) || (l is Vxlan && KernelNames.TryParseVxlanDeviceName(l.Name, out _)))];
 
     /// <summary>A network namespace this call created and could not finish is removed whole, so nothing half-built stays.</summary>
     private void RemoveHalfBuilt(NetworkRecord network)
@@ -210,6 +287,14 @@ public sealed class OverlayDriver(HostContext host) : INetworkDriver
     /// </summary>
     private void RemoveNamespace(string nsName)
     {
+        if (_held.Remove(nsName, out var held))
+        {
+            // Perhaps a namespace whose name was deleted by hand: its devices go now, not once nothing else holds it.
+            using (held)
+            {
+                DeleteWeftLinks(held);
+            }
+        }
         if (!NetworkNamespace.Exists(nsName, host.NetnsDirectory))
         {
             return;
@@ -217,8 +302,21 @@ public sealed class OverlayDriver(HostContext host) : INetworkDriver
         try
         {
             using var ns = NetworkNamespace.Open(nsName, host.NetnsDirectory);
+            DeleteWeftLinks(ns);
+        }
+        catch (KernelException)
+        {
+            // Not a namespace (yet): a half-created one has no links.
+        }
+        NetworkNamespace.Delete(nsName, host.NetnsDirectory);
+    }
+
+    private static void DeleteWeftLinks(NetworkNamespace ns)
+    {
+        try
+        {
             using var nl = ns.OpenNetlink();
-            foreach (var link in nl.ListLinks().Where(l => KernelNames.IsVethHostName(l.Name) || (l is Vxlan && KernelNames.TryParseVxlanDeviceName(l.Name, out _))))
+            foreach (var link in WeftLinks(nl))
             {
                 try
                 {
@@ -231,9 +329,18 @@ public sealed class OverlayDriver(HostContext host) : INetworkDriver
         }
         catch (KernelException)
         {
-            // Not a namespace (yet): a half-created one has no links.
+            // Not a namespace that can be entered: nothing of it left to remove.
         }
-        NetworkNamespace.Delete(nsName, host.NetnsDirectory);
+    }
+
+    /// <summary>Lets go of the namespaces held (<see cref="_held"/>); what they contain stays as it is.</summary>
+    public void Dispose()
+    {
+        foreach (var ns in _held.Values)
+        {
+            ns.Dispose();
+        }
+        _held.Clear();
     }
 
     private ApplyResult EnsureVxlan(NetworkNamespace ns, NetlinkHandle nl, int vni, int mtu)

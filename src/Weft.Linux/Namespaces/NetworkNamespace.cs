@@ -306,6 +306,27 @@ public sealed class NetworkNamespace : IDisposable
         }
     }
 
+    /// <summary>
+    /// The <see cref="Identity"/> of the namespace a path leads to now, or null when it leads to none (a name deleted with
+    /// `ip netns del`, or left unmounted): compared with a held namespace's, it tells whether the name still means it.
+    /// </summary>
+    public static string? IdentityAt(string path)
+    {
+        if (!IsNamespaceFile(path))
+        {
+            return null;
+        }
+        try
+        {
+            using var ns = OpenPath(path);
+            return ns.Identity;
+        }
+        catch (KernelException)
+        {
+            return null; // gone in between
+        }
+    }
+
     /// <summary>Opens a netlink handle whose socket lives in this namespace, whichever thread later uses it.</summary>
     public NetlinkHandle OpenNetlink() => Run(NetlinkHandle.Open);
 
