@@ -1,5 +1,6 @@
 using System.Globalization;
 using Weft.Api;
+using Weft.Core.Overlay;
 using Weft.Linux.Probes;
 using static Weft.Cli.Commands.Doctor.DoctorFindings;
 
@@ -14,7 +15,7 @@ internal static class ClusterChecks
     /// <summary>Beyond this, hosts' logs stop lining up and the reaper's grace period counts from the wrong moment.</summary>
     public static readonly TimeSpan ClockSkewLimit = TimeSpan.FromSeconds(2);
 
-    public const int VxlanOverhead = 50;
+    private const int VxlanOverhead = MtuRules.VxlanOverheadIPv4;
 
     private const string StoreCheck = "store", ClockCheck = "clock", OverlapCheck = "subnet-overlap", MtuCheck = "mtu", PeerCheck = "peer-udp-4789";
 
@@ -68,7 +69,7 @@ internal static class ClusterChecks
     public static IEnumerable<DoctorFinding> Mtu(DoctorClusterView cluster)
     {
         ArgumentNullException.ThrowIfNull(cluster);
-        var room = cluster.UnderlayMtu - VxlanOverhead;
+        var room = MtuRules.OverlayMtu(cluster.UnderlayMtu);
         var tooBig = cluster.Networks.Where(n => n.Driver == "overlay" && n.Mtu > room).ToList();
         foreach (var n in tooBig)
         {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using System.Net.Sockets;
 using Weft.Api;
 using Weft.Cli.Output;
 using Weft.Core.Errors;
@@ -95,9 +96,22 @@ internal sealed class DoctorCommand : WeftCommand
         }
         var local = IPAddress.Parse(cluster.UnderlayAddress);
         var peers = cluster.Hosts.Where(h => h.Id != cluster.HostId).ToList();
-        var results = await Task.WhenAll(peers.Select(async p => p.Alive
-            ? await UnderlayProber.ProbeAsync(local, IPAddress.Parse(p.Address), cluster.UnderlayMtu, timeout, ct)
-            : null));
-        return peers.Select((p, i) => ClusterChecks.Peer(p, results[i]));
+        return await Task.WhenAll(peers.Select(async peer =>
+        {
+            if (!peer.Alive)
+            {
+                return ClusterChecks.Peer(peer, null);
+            }
+            try
+            {
+                return ClusterChecks.Peer(peer, await UnderlayProber.ProbeAsync(local, IPAddress.Parse(peer.Address), cluster.UnderlayMtu, timeout, ct));
+            }
+            catch (SocketException e)
+            {
+                // Not even sent: this host lost its underlay address (reported above), or has no route to the peer.
+                return new DoctorFinding("peer-udp-4789", Error, $"cannot probe {peer.Name} ({peer.Address}) from {local}: {e.Message}", peer.Name,
+                    $"ip route get {peer.Address} shows the way there; the underlay address must be this host's");
+            }
+        }));
     }
 }
