@@ -85,7 +85,8 @@ public static class AgentHost
         }
 
         var cni = new Cni.CniService(context, view, new SandboxCatalog(store), new NetworkCatalog(store), lifecycle, intents, loggerFactory.CreateLogger<Cni.CniService>());
-        var api = new ApiServer(context, view, new NetworkCatalog(store), sandboxes, cni, new ApiViews(drivers), Status);
+        var probes = new UnderlayProbeService(underlay, loggerFactory.CreateLogger<UnderlayProbeService>());
+        var api = new ApiServer(context, view, new NetworkCatalog(store), sandboxes, cni, new ApiViews(drivers), new DoctorViews(context, view, store, drivers, probes), Status);
         await using var web = await api.StartAsync(new ForwardingLoggerProvider(loggerFactory), stop);
         log.LogInformation("API listening on {Socket}", options.SocketPath);
         await using var docker = await DockerIntegration.StartAsync(context, view, store, lifecycle, dns, hostDnsClients, loggerFactory, new ForwardingLoggerProvider(loggerFactory), stop);
@@ -112,6 +113,7 @@ public static class AgentHost
             ReapLoopAsync(view, reaper, log, stop),
             ClusterLog.RunAsync(view, hostId, log, stop),
             exits.RunAsync(stop),
+            probes.RunAsync(stop),
             NotifyReadyAsync(systemd, view, reconciler, log, stop),
         };
         try

@@ -14,4 +14,6 @@ namespace Weft.Api;
 [JsonSerializable(typeof(ConnectRequest))]
 [JsonSerializable(typeof(AgentStatus))]
 [JsonSerializable(typeof(ApiErrorBody))]
+[JsonSerializable(typeof(DoctorClusterView))]
+[JsonSerializable(typeof(DoctorReport))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

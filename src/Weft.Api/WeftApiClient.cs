@@ -38,6 +38,10 @@ public sealed class WeftApiClient : IDisposable
     public Task<AgentStatus> StatusAsync(CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, "v1/status", null, ApiJsonContext.Default.AgentStatus, ct);
 
+    /// <summary>What `weft doctor` needs from the agent: the hosts, networks and the store's health and clock.</summary>
+    public Task<DoctorClusterView> DoctorAsync(CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, "v1/doctor", null, ApiJsonContext.Default.DoctorClusterView, ct);
+
     public Task<NetworkSummary[]> ListNetworksAsync(CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, "v1/networks", null, ApiJsonContext.Default.NetworkSummaryArray, ct);
 

@@ -2,6 +2,7 @@ using Weft.Cli.Commands;
 using Weft.Cli.Commands.Agent;
 using Weft.Cli.Commands.Capture;
 using Weft.Cli.Commands.Cni;
+using Weft.Cli.Commands.Doctor;
 using Weft.Cli.Commands.Lab;
 using Weft.Cli.Commands.Network;
 using Weft.Cli.Commands.Sandbox;
@@ -21,6 +22,7 @@ internal static class Program
         new NetworkCommands(),
         new SandboxCommands(),
         new StatusCommands(),
+        new DoctorCommands(),
         new AgentCommands(),
         new LabCommands(),
         new CaptureCommands(),

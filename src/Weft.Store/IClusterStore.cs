@@ -53,4 +53,10 @@ public interface IClusterStore : IAsyncDisposable
 
     /// <summary>Discards history before <paramref name="revision"/>. Watches that still need it get a Compacted event.</summary>
     Task CompactAsync(long revision, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads the store server's clock, for `weft doctor`'s skew check; null for a store that has no clock apart from
+    /// this host's (the embedded store is a file on this machine).
+    /// </summary>
+    Task<StoreClockSample?> SampleClockAsync(CancellationToken cancellationToken = default) => Task.FromResult<StoreClockSample?>(null);
 }

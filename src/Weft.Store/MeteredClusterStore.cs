@@ -79,6 +79,8 @@ public sealed class MeteredClusterStore(IClusterStore inner) : IClusterStore
         _ => "resumed",
     };
 
+    public Task<StoreClockSample?> SampleClockAsync(CancellationToken cancellationToken = default) => inner.SampleClockAsync(cancellationToken);
+
     public Task CompactAsync(long revision, CancellationToken cancellationToken = default) => TimeAsync("compact", Wrap(inner.CompactAsync(revision, cancellationToken)));
 
     private static async Task<bool> Wrap(Task task)

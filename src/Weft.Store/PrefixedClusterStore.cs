@@ -105,6 +105,8 @@ public sealed class PrefixedClusterStore : IClusterStore
         }
     }
 
+    public Task<StoreClockSample?> SampleClockAsync(CancellationToken cancellationToken = default) => _inner.SampleClockAsync(cancellationToken);
+
     public Task CompactAsync(long revision, CancellationToken cancellationToken = default) => _inner.CompactAsync(revision, cancellationToken);
 
     public ValueTask DisposeAsync() => _inner.DisposeAsync();

@@ -17,7 +17,7 @@ using Weft.Store;
 namespace Weft.Agent.Api;
 
 /// <summary>The agent's local API (docs/api.md): Kestrel on a unix socket, minimal APIs, source-generated JSON.</summary>
-public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCatalog networks, SandboxService sandboxes, CniService cni, ApiViews views, Func<AgentStatus> status)
+public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCatalog networks, SandboxService sandboxes, CniService cni, ApiViews views, DoctorViews doctor, Func<AgentStatus> status)
 {
     public async Task<WebApplication> StartAsync(ILoggerProvider logs, CancellationToken ct)
     {
@@ -76,6 +76,8 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
     private void Map(WebApplication app)
     {
         app.MapGet("/v1/status", () => Results.Json(status(), ApiJsonContext.Default.AgentStatus));
+
+        app.MapGet("/v1/doctor", async (CancellationToken ct) => Results.Json(await doctor.BuildAsync(ct), ApiJsonContext.Default.DoctorClusterView));
 
         app.MapGet("/v1/networks", async (CancellationToken ct) =>
         {

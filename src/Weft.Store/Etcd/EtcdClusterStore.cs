@@ -165,6 +165,9 @@ internal sealed class EtcdClusterStore : IClusterStore
         }
     }
 
+    public async Task<StoreClockSample?> SampleClockAsync(CancellationToken cancellationToken = default) =>
+        await _connector.SampleClockAsync("v3/kv/range", new RangeRequest { Key = KeyRange.Encode("/weft-clock"), Limit = 1 }, Json.RangeRequest, cancellationToken);
+
     private static bool IsLeaseNotFound(EtcdRpcException e) =>
         e.GrpcCode == EtcdRpcException.NotFound && e.RpcMessage.Contains("lease not found", StringComparison.Ordinal);
 

@@ -135,6 +135,30 @@ internal sealed class EtcdConnector : IDisposable
         }
     }
 
+    /// <summary>
+    /// One request whose answer is read only for its HTTP Date header: etcd's gateway (Go's net/http) dates every
+    /// answer, to the second, and the API itself carries no time.
+    /// </summary>
+    public async Task<StoreClockSample> SampleClockAsync<TRequest>(string path, TRequest request, JsonTypeInfo<TRequest> requestType, CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_requestTimeout);
+        try
+        {
+            var sent = DateTimeOffset.UtcNow;
+            using var response = await SendAsync(path, body, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+            var received = DateTimeOffset.UtcNow;
+            return response.Headers.Date is { } date
+                ? new StoreClockSample(date, TimeSpan.FromSeconds(1), sent, received)
+                : throw new StoreException(Location, $"etcd's answer to {path} has no Date header to read its clock from");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new StoreUnavailableException(Location, $"etcd did not answer {path} within {_requestTimeout.TotalSeconds:0.#} s");
+        }
+    }
+
     /// <summary>Starts a server-streaming call (watch) and returns once the response headers arrived.</summary>
     public async Task<HttpResponseMessage> OpenStreamAsync<TRequest>(string path, TRequest request,
         JsonTypeInfo<TRequest> requestType, CancellationToken cancellationToken)
