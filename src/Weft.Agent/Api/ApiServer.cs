@@ -22,22 +22,23 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
     public async Task<WebApplication> StartAsync(ILoggerProvider logs, CancellationToken ct)
     {
         var socket = context.Options.SocketPath;
-        Directory.CreateDirectory(Path.GetDirectoryName(socket)!);
-        if (File.Exists(socket))
-        {
-            File.Delete(socket); // left by an agent that died; a live one would have been found by the lab or systemd first
-        }
+        var descriptor = ApiSocket.BindListening(socket);
         // The empty builder and Kestrel's core: no configuration files (whose reload-on-change watcher woke the agent
         // for every write in its working directory), no HTTPS, no console lifetime (the agent owns its signals).
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddRoutingCore();
         builder.Logging.AddProvider(logs);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.ListenUnixSocket(socket));
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.ListenHandle(descriptor, listen => listen.Use(KestrelRejections.Filter)));
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(1, CniJsonContext.Default);
+            // Request bodies only (answers are written with the contexts' own options): a null where the shape has none,
+            // or a missing constructor argument, is refused with the field's path instead of reaching the agent's code as
+            // a null it never expected, which answered 500.
+            o.SerializerOptions.RespectNullableAnnotations = true;
+            o.SerializerOptions.RespectRequiredConstructorParameters = true;
         });
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         var app = builder.Build();
@@ -49,6 +50,13 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
             try
             {
                 await next(http);
+                if (http.Response.StatusCode >= 400 && !http.Response.HasStarted)
+                {
+                    // Routing's 404 and 405 (and any other answer without a body) get the documented error shape too.
+                    var error = ErrorMapping.ForStatus(http.Response.StatusCode, http.Request.Method, http.Request.Path.Value ?? "/");
+                    failure = $"{error.Code}: {error.Message}";
+                    await http.Response.WriteAsJsonAsync(new ApiErrorBody(error), ApiJsonContext.Default.ApiErrorBody);
+                }
             }
             catch (Exception e) when (!http.Response.HasStarted)
             {
@@ -63,8 +71,9 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
             }
         });
         Map(app);
+        // Kestrel deletes a socket file it bound itself; this one it was handed, so the agent removes it on the way out.
+        app.Lifetime.ApplicationStopped.Register(() => File.Delete(socket));
         await app.StartAsync(ct);
-        File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
         return app;
     }
 
