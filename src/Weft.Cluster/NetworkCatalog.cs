@@ -48,6 +48,7 @@ public sealed class NetworkCatalog(IClusterStore store, TimeProvider? clock = nu
         }
         foreach (var s in spec.Subnets)
         {
+            SubnetRules.EnsureRoomForGateway(s.Subnet);
             SubnetRules.Validate(s);
         }
         if (spec.Vni is { } requested)

@@ -120,6 +120,7 @@ public sealed class DockerDriver(
             }
         }
         var range = string.IsNullOrEmpty(request.SubPool) ? null : (IpNetwork?)IpNetwork.Parse(request.SubPool);
+        SubnetRules.EnsureRoomForGateway(subnet);
         SubnetRules.Validate(new SubnetConfig { Subnet = subnet, IPRange = range });
         if (range is { } r)
         {

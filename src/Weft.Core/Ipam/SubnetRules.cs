@@ -51,26 +51,30 @@ public static class SubnetRules
         }
     }
 
-    /// <summary>
-    /// Also refuses subnets too small for a gateway and one endpoint (IPv4 /31 and /32, IPv6 /127 and /128): such a
-    /// network has no gateway, so no DNS and no way out, and at most two sandboxes that cannot even be told apart from
-    /// a point-to-point link Weft does not build.
-    /// </summary>
     public static void ValidateSubnet(IpNetwork subnet)
     {
-        var maxPrefix = subnet.IsIPv6 ? MaxIPv6PrefixWithGateway : MaxIPv4PrefixWithGateway;
-        if (subnet.PrefixLength > maxPrefix)
-        {
-            throw new WeftValidationException(ErrorCodes.InvalidSubnet,
-                $"subnet {subnet} is too small for a container network: it holds {subnet.AddressCount} address(es), no room for a gateway (which also answers DNS) and an endpoint; use a /{maxPrefix} or larger");
-        }
-
         foreach (var (block, what) in SpecialBlocks)
         {
             if (block.Overlaps(subnet))
             {
                 throw new WeftValidationException(ErrorCodes.InvalidSubnet, $"subnet {subnet} overlaps {block} ({what} addresses), which cannot carry a container network");
             }
+        }
+    }
+
+    /// <summary>
+    /// Refuses a new network's subnet that is too small for a gateway and one endpoint (IPv4 /31 and /32, IPv6 /127 and
+    /// /128): such a network has no gateway, so no DNS and no way out, and Weft builds no point-to-point links. Only for
+    /// new networks: the address pools of stored ones keep working.
+    /// </summary>
+    /// <exception cref="WeftValidationException">invalid-subnet, naming the subnet and its size.</exception>
+    public static void EnsureRoomForGateway(IpNetwork subnet)
+    {
+        var maxPrefix = subnet.IsIPv6 ? MaxIPv6PrefixWithGateway : MaxIPv4PrefixWithGateway;
+        if (subnet.PrefixLength > maxPrefix)
+        {
+            throw new WeftValidationException(ErrorCodes.InvalidSubnet,
+                $"subnet {subnet} is too small for a container network: it holds {subnet.AddressCount} address(es), no room for a gateway (which also answers DNS) and an endpoint; use a /{maxPrefix} or larger");
         }
     }
 
