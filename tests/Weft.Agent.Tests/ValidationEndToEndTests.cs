@@ -178,9 +178,31 @@ public sealed class ValidationEndToEndTests(ValidationLab fixture) : IClassFixtu
         Assert.True(split > 0, $"no HTTP answer: {text}");
         Assert.StartsWith($"HTTP/1.1 {status} ", text, StringComparison.Ordinal);
         Assert.Contains("Content-Type: application/json", text[..split], StringComparison.OrdinalIgnoreCase);
-        var error = JsonSerializer.Deserialize(text[(split + 4)..], ApiJsonContext.Default.ApiErrorBody)!.Error;
+        var payload = text[(split + 4)..];
+        if (text[..split].Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            payload = Dechunk(payload);
+        }
+        var error = JsonSerializer.Deserialize(payload, ApiJsonContext.Default.ApiErrorBody)!.Error;
         Assert.Equal(code, error.Code);
         Assert.Contains(mention, error.Message, StringComparison.Ordinal);
+    }
+
+    private static string Dechunk(string chunked)
+    {
+        var body = new StringBuilder();
+        var at = 0;
+        while (true)
+        {
+            var lineEnd = chunked.IndexOf("\r\n", at, StringComparison.Ordinal);
+            var size = Convert.ToInt32(chunked[at..lineEnd], 16);
+            if (size == 0)
+            {
+                return body.ToString();
+            }
+            body.Append(chunked, lineEnd + 2, size);
+            at = lineEnd + 2 + size + 2;
+        }
     }
 
     [Fact]

@@ -34,11 +34,7 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(1, CniJsonContext.Default);
-            // Request bodies only (answers are written with the contexts' own options): a null where the shape has none,
-            // or a missing constructor argument, is refused with the field's path instead of reaching the agent's code as
-            // a null it never expected, which answered 500.
-            o.SerializerOptions.RespectNullableAnnotations = true;
-            o.SerializerOptions.RespectRequiredConstructorParameters = true;
+
         });
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         var app = builder.Build();
@@ -89,6 +85,7 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
 
         app.MapPost("/v1/networks", async (CreateNetworkRequest request, CancellationToken ct) =>
         {
+            RequestFields.Require((request.Name, "name"), (request.Driver, "driver"), (request.Subnets, "subnets"), (request.Options, "options"), (request.Labels, "labels"));
             var created = await networks.CreateAsync(NetworkRequests.ToSpec(request), ct);
             var s = await view.WaitUntilAsync(s => s.NetworkById(created.Id) is not null, ct);
             return Results.Json(views.Detail(created, s), ApiJsonContext.Default.NetworkDetail, statusCode: StatusCodes.Status201Created);
@@ -109,10 +106,10 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
         });
 
         app.MapPost("/v1/networks/{name}/connect", async (string name, ConnectRequest request, CancellationToken ct) =>
-            SandboxJson(await sandboxes.ConnectAsync(name, request, ct)));
+            SandboxJson(await sandboxes.ConnectAsync(name, RequestFields.Require(request, (request.Sandbox, "sandbox")), ct)));
 
         app.MapPost("/v1/networks/{name}/disconnect", async (string name, ConnectRequest request, CancellationToken ct) =>
-            SandboxJson(await sandboxes.DisconnectAsync(name, request, ct)));
+            SandboxJson(await sandboxes.DisconnectAsync(name, RequestFields.Require(request, (request.Sandbox, "sandbox")), ct)));
 
         app.MapGet("/v1/sandboxes", async (bool? all, CancellationToken ct) =>
         {
@@ -125,7 +122,10 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
         });
 
         app.MapPost("/v1/sandboxes", async (CreateSandboxRequest request, CancellationToken ct) =>
-            SandboxJson(await sandboxes.CreateAsync(request, ct), StatusCodes.Status201Created));
+        {
+            RequestFields.Require((request.Name, "name"), (request.Command, "command"), (request.Networks, "networks"), (request.ExtraHosts, "extraHosts"), (request.Environment, "environment"));
+            return SandboxJson(await sandboxes.CreateAsync(request, ct), StatusCodes.Status201Created);
+        });
 
         app.MapGet("/v1/sandboxes/{name}", async (string name, CancellationToken ct) =>
         {
@@ -162,6 +162,31 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
         {
             throw new StoreUnavailableException(view.Location, view.StoreError ?? "the cluster store has not answered since the agent started");
         }
+    }
+}
+
+/// <summary>
+/// Fields a request must not leave null. The serializer fills a missing or null field with null whatever the shape
+/// says (its nullability checks do not reach the source-generated contracts); a null the agent's code never expected
+/// answered 500, so it is refused by name here.
+/// </summary>
+public static class RequestFields
+{
+    public static void Require(params (object? Value, string Field)[] fields)
+    {
+        foreach (var (value, field) in fields)
+        {
+            if (value is null)
+            {
+                throw new WeftValidationException(ErrorCodes.BadRequest, $"malformed request: field '{field}' is missing or null");
+            }
+        }
+    }
+
+    public static T Require<T>(T request, params (object? Value, string Field)[] fields)
+    {
+        Require(fields);
+        return request;
     }
 }
 
