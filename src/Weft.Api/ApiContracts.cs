@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Weft.Api;
 
 // The local API of `weft agent`: HTTP/1.1 + JSON on a unix socket (default /run/weft/weft.sock).
@@ -75,7 +77,11 @@ public sealed record CreateSandboxRequest
     public IReadOnlyList<SandboxNetworkSpec> Networks { get; set; } = [];
     /// <summary>"name:ip" entries for the sandbox's /etc/hosts (Docker's --add-host).</summary>
     public IReadOnlyList<string> ExtraHosts { get; set; } = [];
-    /// <summary>The process the agent starts in the sandbox. Empty: no process (the CLI runs one in the foreground).</summary>
+    /// <summary>
+    /// The process the agent starts in the sandbox; required, so a client that forgot it is told. Empty: no process (the
+    /// CLI's foreground `run` starts its own).
+    /// </summary>
+    [JsonRequired]
     public IReadOnlyList<string> Command { get; set; } = [];
     public IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
 }

@@ -81,6 +81,7 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
     {
         ArgumentNullException.ThrowIfNull(specs);
         ArgumentNullException.ThrowIfNull(addition);
+        specs = [.. specs.Select(s => s with { Aliases = DistinctAliases(s.Aliases, s.ContainerName) })];
         foreach (var spec in specs)
         {
             WeftIds.Validate(spec.Id, "endpoint");
@@ -89,6 +90,10 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
                 NameRules.ValidateAlias(alias);
             }
         }
+        // An alias may not be another sandbox's name: checked in the transaction itself, so a sandbox of that name written
+        // first always makes this fail. One written in the same instant may still end up beside the alias; DNS then answers
+        // the sandbox (names before aliases), so the outcome is defined either way.
+        addition = addition with { Compares = [.. addition.Compares, .. specs.SelectMany(s => s.Aliases).SelectMany(SandboxKeysOf).Distinct(StringComparer.Ordinal).Select(Compare.Absent)] };
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var networks = new Dictionary<string, (NetworkRecord Record, long ModRevision)>(StringComparer.Ordinal);
@@ -149,6 +154,7 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
                     {
                         throw refused;
                     }
+                    await RefuseAliasesOfSandboxesAsync(specs, cancellationToken);
                     if (!await NetworksUnchangedAsync(networks, cancellationToken) || await PendingChangedAsync(planned, cancellationToken))
                     {
                         break; // a network or a pending allocation changed: start over from a fresh read (which says if it is gone)
@@ -177,6 +183,35 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
         }
         throw new WeftValidationException(ErrorCodes.Contention,
             $"no address could be taken on network(s) {string.Join(", ", specs.Select(s => $"'{s.NetworkName}'").Distinct())}: they kept changing during {MaxAttempts} attempts");
+    }
+
+    /// <summary>
+    /// An endpoint's aliases, each once: DNS is case-insensitive, so "Web" and "web" are one name, and the endpoint's own
+    /// name is not an alias of it. Engines (Docker, Podman) may hand the same alias twice; the API refuses that earlier.
+    /// </summary>
+    internal static IReadOnlyList<string> DistinctAliases(IReadOnlyList<string> aliases, string? containerName) =>
+        [.. aliases.Where(a => !string.Equals(a, containerName, StringComparison.OrdinalIgnoreCase)).Distinct(StringComparer.OrdinalIgnoreCase)];
+
+    /// <summary>The sandbox keys an alias would shadow: its own spelling, and lower case, which is how DNS answers it.</summary>
+    private static IEnumerable<string> SandboxKeysOf(string alias) =>
+        new[] { alias, alias.ToLowerInvariant() }.Distinct(StringComparer.Ordinal).Select(ClusterKeys.Sandbox);
+
+    private async Task RefuseAliasesOfSandboxesAsync(IReadOnlyList<EndpointSpec> specs, CancellationToken cancellationToken)
+    {
+        foreach (var spec in specs)
+        {
+            foreach (var alias in spec.Aliases)
+            {
+                foreach (var key in SandboxKeysOf(alias))
+                {
+                    if (await store.GetAsync(key, cancellationToken) is not null)
+                    {
+                        throw new WeftValidationException(ErrorCodes.Duplicate,
+                            $"alias '{alias}' on network '{spec.NetworkName}' is the name of sandbox '{ClusterKeys.LastSegment(key)}', which it would shadow in DNS; choose another alias");
+                    }
+                }
+            }
+        }
     }
 
     private static Txn ReservationTxn(List<PlannedEndpoint> planned, Dictionary<string, (NetworkRecord Record, long ModRevision)> networks, TxnAddition addition)
@@ -347,6 +382,7 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
     public async Task<long> UpdateAsync(EndpointRecord endpoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
+        endpoint = endpoint with { Aliases = DistinctAliases(endpoint.Aliases, endpoint.ContainerName) };
         foreach (var alias in endpoint.Aliases)
         {
             NameRules.ValidateAlias(alias);

@@ -37,9 +37,18 @@ public sealed class NetworkCatalog(IClusterStore store, TimeProvider? clock = nu
     {
         ArgumentNullException.ThrowIfNull(spec);
         NameRules.ValidateNetworkName(spec.Name);
+        spec = spec with { Mtu = NetworkOptions.ApplyMtu(spec.Name, spec.Options, spec.Mtu) };
         ValidateForDriver(spec);
+        if (spec.Subnets.Count > 1)
+        {
+            // Endpoints, the data plane and DNS carry one address per network so far: a second subnet would be stored and
+            // never used (dual stack gave sandboxes only their IPv4 address). Refused until it works end to end.
+            throw new WeftValidationException(ErrorCodes.InvalidSubnet,
+                $"network '{spec.Name}': one subnet per network is supported, {spec.Subnets.Count} were given ({string.Join(", ", spec.Subnets.Select(s => s.Subnet))}); dual stack (IPv4 and IPv6 on one network) is not supported yet");
+        }
         foreach (var s in spec.Subnets)
         {
+            SubnetRules.EnsureRoomForGateway(s.Subnet);
             SubnetRules.Validate(s);
         }
         if (spec.Vni is { } requested)
@@ -62,8 +71,10 @@ public sealed class NetworkCatalog(IClusterStore store, TimeProvider? clock = nu
             }
 
             var id = WeftIds.New();
-            var subnets = spec.Driver.ManagesAddresses() ? await SubnetsFor(spec, existing, cancellationToken) : [];
+            var hostRoutes = spec.Driver.ManagesAddresses() ? await HostRoutesAsync(cancellationToken) : [];
+            var subnets = spec.Driver.ManagesAddresses() ? SubnetsFor(spec, existing, hostRoutes) : [];
             SubnetRules.EnsureNoOverlap(id, subnets, existing);
+            SubnetRules.EnsureNoHostRouteOverlap(subnets, hostRoutes);
             var network = new NetworkRecord
             {
                 Id = id,
@@ -132,19 +143,22 @@ public sealed class NetworkCatalog(IClusterStore store, TimeProvider? clock = nu
         }
     }
 
-    private async Task<IReadOnlyList<SubnetConfig>> SubnetsFor(NetworkSpec spec, List<NetworkRecord> existing, CancellationToken cancellationToken)
+    private static IReadOnlyList<SubnetConfig> SubnetsFor(NetworkSpec spec, List<NetworkRecord> existing, IReadOnlyList<HostRoute> hostRoutes)
     {
         if (spec.Subnets.Count > 0)
         {
-            return [.. spec.Subnets.Select(s => s.Gateway is null && s.Subnet.PrefixLength <= (s.Subnet.IsIPv6 ? SubnetRules.MaxIPv6PrefixWithGateway : SubnetRules.MaxIPv4PrefixWithGateway)
-                ? s with { Gateway = SubnetRules.DefaultGateway(s.Subnet) }
-                : s)];
+            return [.. spec.Subnets.Select(s => s.Gateway is null ? s with { Gateway = SubnetRules.DefaultGateway(s.Subnet) } : s)];
         }
         // An automatic subnet must miss every network and every host's routes, not only this host's.
-        var hosts = await store.ListAsync(ClusterKeys.HostInfo, cancellationToken);
-        var routes = hosts.Items.Select(kv => RecordCodec.HostInfo(kv.Value)).OfType<HostInfoRecord>().SelectMany(h => h.Routes);
-        var subnet = SubnetSelector.Select(DefaultAddressPool.Defaults, existing.SelectMany(n => n.Subnets).Select(s => s.Subnet), routes);
+        var subnet = SubnetSelector.Select(DefaultAddressPool.Defaults, existing.SelectMany(n => n.Subnets).Select(s => s.Subnet), hostRoutes.Select(r => r.Destination));
         return [new SubnetConfig { Subnet = subnet, Gateway = SubnetRules.DefaultGateway(subnet) }];
+    }
+
+    /// <summary>Every host's routes, as each agent published them with its host record (the underlay's own among them).</summary>
+    private async Task<IReadOnlyList<HostRoute>> HostRoutesAsync(CancellationToken cancellationToken)
+    {
+        var hosts = await store.ListAsync(ClusterKeys.HostInfo, cancellationToken);
+        return [.. hosts.Items.Select(kv => RecordCodec.HostInfo(kv.Value)).OfType<HostInfoRecord>().SelectMany(h => h.Routes.Select(r => new HostRoute(h.Name, r)))];
     }
 
     private async Task<int> ChooseVni(int? requested, CancellationToken cancellationToken)

@@ -21,8 +21,14 @@ public sealed record DnsServerOptions
     /// <summary>Forwarded queries in flight at once per server; beyond it, SERVFAIL at once instead of piling up sockets.</summary>
     public int MaxPendingForwards { get; init; } = 1024;
 
-    /// <summary>Open TCP connections per server; further connections are closed at once.</summary>
-    public int MaxTcpConnections { get; init; } = 128;
+    /// <summary>Open TCP connections per server, all clients together; further connections are closed at once.</summary>
+    public int MaxTcpConnections { get; init; } = 1024;
+
+    /// <summary>
+    /// Open TCP connections per client address; further ones from it are closed at once, so one client holding idle
+    /// connections cannot deny TCP to the others (a resolver needs one or two at a time).
+    /// </summary>
+    public int MaxTcpConnectionsPerClient { get; init; } = 16;
 
     /// <summary>A TCP connection with no complete query for this long is closed (RFC 7766 §6.2.3 suggests seconds).</summary>
     public TimeSpan TcpIdleTimeout { get; init; } = TimeSpan.FromSeconds(10);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Logging;
 
@@ -11,6 +12,7 @@ internal sealed class QueryPipeline(DnsResponder responder, ClientRateLimiter li
 {
     private int _pendingForwards;
     private int _tcpConnections;
+    private readonly ConcurrentDictionary<IPAddress, int> _tcpByClient = new();
 
     public DnsServerOptions Options => options;
     public DnsServerStats Stats => stats;
@@ -87,22 +89,38 @@ internal sealed class QueryPipeline(DnsResponder responder, ClientRateLimiter li
         return length;
     }
 
-    public bool TryOpenTcp()
+    /// <summary>Admits a TCP connection from <paramref name="client"/> while both it and the server are under their limits.</summary>
+    public bool TryOpenTcp(IPAddress client)
     {
-        if (Interlocked.Increment(ref _tcpConnections) <= options.MaxTcpConnections)
+        var ofClient = _tcpByClient.AddOrUpdate(client, 1, (_, n) => n + 1);
+        if (ofClient <= options.MaxTcpConnectionsPerClient && Interlocked.Increment(ref _tcpConnections) <= options.MaxTcpConnections)
         {
             stats.TcpOpened();
             return true;
         }
-        Interlocked.Decrement(ref _tcpConnections);
+        if (ofClient <= options.MaxTcpConnectionsPerClient)
+        {
+            Interlocked.Decrement(ref _tcpConnections);
+        }
+        ReleaseClient(client);
         stats.TcpReject();
         return false;
     }
 
-    public void CloseTcp()
+    public void CloseTcp(IPAddress client)
     {
         Interlocked.Decrement(ref _tcpConnections);
+        ReleaseClient(client);
         stats.TcpClosed();
+    }
+
+    private void ReleaseClient(IPAddress client)
+    {
+        // Drop the entry at zero, so clients that come and go leave nothing behind.
+        if (_tcpByClient.AddOrUpdate(client, 0, (_, n) => n - 1) == 0)
+        {
+            _tcpByClient.TryRemove(new KeyValuePair<IPAddress, int>(client, 0));
+        }
     }
 
     /// <summary>Over TCP the source cannot be spoofed and the client waits for an answer, so say REFUSED rather than go silent.</summary>

@@ -193,4 +193,68 @@ public abstract class NetworkCatalogTests(IStoreBackend backend) : ClusterTestBa
 
         Assert.Equal(before, await DumpAsync());
     }
+
+    [Fact]
+    public async Task An_explicit_subnet_overlapping_any_hosts_route_is_refused_with_overlap_and_nothing_is_written()
+    {
+        // Another host's routes as its agent published them: its underlay /24 among them.
+        var other = new HostInfoRecord { Id = "host-z", Name = "z", UnderlayAddress = "198.18.7.9", Incarnation = 1, Routes = [Net("0.0.0.0/0"), Net("198.18.7.0/24")] };
+        await Store.PutAsync(ClusterKeys.HostInfoOf(other.Id), RecordCodec.Encode(other));
+        var before = await DumpAsync();
+
+        var error = await RefusedAsync(ErrorCodes.Overlap, () => Networks.CreateAsync(Overlay("under", "198.18.7.0/24")));
+        Assert.Contains("198.18.7.0/24 of host 'z'", error.Message, StringComparison.Ordinal);
+        await RefusedAsync(ErrorCodes.Overlap, () => Networks.CreateAsync(new NetworkSpec { Name = "b", Driver = NetworkDriver.Bridge, Subnets = Overlay("x", "198.18.0.0/16").Subnets }));
+
+        Assert.Equal(before, await DumpAsync());
+        await Networks.CreateAsync(Overlay("fine", "10.30.0.0/24")); // the default route counts for nothing
+    }
+
+    [Theory]
+    [InlineData("a..b", ErrorCodes.InvalidName, null, "empty DNS label")]
+    [InlineData("b.", ErrorCodes.InvalidName, null, "empty DNS label")]
+    [InlineData("p2p", ErrorCodes.InvalidSubnet, "10.30.0.0/31", "too small")]
+    [InlineData("host", ErrorCodes.InvalidSubnet, "10.30.0.9/32", "too small")]
+    [InlineData("p2p6", ErrorCodes.InvalidSubnet, "fd00:30::/127", "too small")]
+    [InlineData("host6", ErrorCodes.InvalidSubnet, "fd00:30::9/128", "too small")]
+    public async Task Names_with_empty_labels_and_subnets_too_small_for_a_gateway_are_refused_and_nothing_is_written(string name, string code, string? subnet, string mention)
+    {
+        var before = await DumpAsync();
+
+        var error = await RefusedAsync(code, () => Networks.CreateAsync(Overlay(name, subnet)));
+
+        Assert.Contains(mention, error.Message, StringComparison.Ordinal);
+        Assert.Contains(subnet ?? name, error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await DumpAsync());
+    }
+
+    [Fact]
+    public async Task A_second_subnet_is_refused_rather_than_stored_and_never_used()
+    {
+        var before = await DumpAsync();
+        var dual = new NetworkSpec { Name = "ds", Subnets = [.. Overlay("x", "10.0.40.0/24").Subnets, .. Overlay("y", "fd00:40::/64").Subnets] };
+
+        var error = await RefusedAsync(ErrorCodes.InvalidSubnet, () => Networks.CreateAsync(dual));
+
+        Assert.Contains("fd00:40::/64", error.Message, StringComparison.Ordinal);
+        Assert.Contains("dual stack", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await DumpAsync());
+    }
+
+    [Fact]
+    public async Task The_MTU_option_is_the_networks_MTU_and_unknown_or_encrypted_options_are_refused_by_name()
+    {
+        var before = await DumpAsync();
+        await RefusedAsync(ErrorCodes.InvalidNetwork, () => Networks.CreateAsync(Overlay("enc") with { Options = new Dictionary<string, string> { ["encrypted"] = "true" } }));
+        var unknown = await RefusedAsync(ErrorCodes.InvalidNetwork, () => Networks.CreateAsync(Overlay("col") with { Options = new Dictionary<string, string> { ["colour"] = "blue" } }));
+        Assert.Contains("'colour'", unknown.Message, StringComparison.Ordinal);
+        await RefusedAsync(ErrorCodes.InvalidMtu, () => Networks.CreateAsync(Overlay("both") with { Mtu = 1500, Options = new Dictionary<string, string> { [NetworkOptions.Mtu] = "1400" } }));
+        Assert.Equal(before, await DumpAsync());
+
+        var created = await Networks.CreateAsync(Overlay("small", "10.30.0.0/24") with { Options = new Dictionary<string, string> { [NetworkOptions.Mtu] = "1400" } });
+
+        var stored = RecordCodec.Network((await Store.GetAsync(ClusterKeys.Network("small")))!.Value)!;
+        Assert.Equal((1400, 1400), (created.Mtu!.Value, stored.Mtu!.Value));
+        Assert.Equal("1400", stored.Options[NetworkOptions.Mtu]);
+    }
 }

@@ -57,4 +57,33 @@ public abstract class SandboxCatalogTests(IStoreBackend backend) : ClusterTestBa
 
         Assert.Equal(theirs.Id, (await Sandboxes.GetAsync("web"))!.Id);
     }
+
+    [Fact]
+    public async Task An_alias_that_is_another_sandboxs_name_is_refused_in_the_transaction_and_nothing_is_written()
+    {
+        await Networks.CreateAsync(Overlay("blue", "10.20.0.0/24"));
+        await Sandboxes.CreateAsync(Sandbox("db", "host-a"), []);
+        var before = await DumpAsync();
+
+        var app = Sandbox("app", "host-b");
+        var error = await RefusedAsync(ErrorCodes.Duplicate,
+            () => Sandboxes.CreateAsync(app, [Join("blue", "host-b", name: "app") with { SandboxId = app.Id, Aliases = ["DB"] }]));
+
+        Assert.Contains("alias 'DB'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("sandbox 'db'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await DumpAsync());
+    }
+
+    [Fact]
+    public async Task A_repeated_alias_and_the_sandboxs_own_name_as_alias_are_stored_once()
+    {
+        await Networks.CreateAsync(Overlay("blue", "10.20.0.0/24"));
+        var web = Sandbox("web", "host-a");
+
+        var reservation = await Sandboxes.CreateAsync(web, [Join("blue", name: "web") with { SandboxId = web.Id, Aliases = ["api", "API", "web", "api"] }]);
+
+        Assert.Equal(["api"], reservation.Endpoints[0].Aliases);
+        var stored = RecordCodec.Endpoint((await Store.GetAsync(ClusterKeys.Endpoint(reservation.Endpoints[0].NetworkId, reservation.Endpoints[0].Id)))!.Value)!;
+        Assert.Equal(["api"], stored.Aliases);
+    }
 }

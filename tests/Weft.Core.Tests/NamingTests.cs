@@ -34,6 +34,17 @@ public class NameRulesTests
     public void Rejects_names_that_are_unsafe_as_files_keys_or_kernel_names(string name, string why) =>
         T.Rule(ErrorCodes.InvalidName, () => NameRules.ValidateNetworkName(name), $"network name '{name}'", why);
 
+    [Theory]
+    [InlineData("a..b")]
+    [InlineData("b.")]
+    [InlineData("a.b..")]
+    public void Rejects_names_with_an_empty_DNS_label_for_networks_and_sandboxes(string name)
+    {
+        // NAME.NETWORK and a sandbox's search domain would hold an empty label, which breaks DNS search.
+        T.Rule(ErrorCodes.InvalidName, () => NameRules.ValidateNetworkName(name), $"network name '{name}'", "empty DNS label");
+        T.Rule(ErrorCodes.InvalidName, () => NameRules.ValidateSandboxName(name), $"sandbox name '{name}'", "empty DNS label");
+    }
+
     [Fact]
     public void Rejects_names_over_63_characters_and_says_the_limit()
     {

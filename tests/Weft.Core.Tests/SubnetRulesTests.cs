@@ -37,6 +37,29 @@ public class SubnetRulesTests
         T.Rule(code, () => SubnetRules.Validate(Config(subnet, gateway)), gateway, mention);
 
     [Theory]
+    [InlineData("10.0.0.0/31", "2 address(es)", "/30")]
+    [InlineData("10.0.0.8/32", "1 address(es)", "/30")]
+    [InlineData("fd00::/127", "2 address(es)", "/126")]
+    [InlineData("fd00::5/128", "1 address(es)", "/126")]
+    public void A_new_network_refuses_subnets_with_no_room_for_a_gateway_and_an_endpoint(string subnet, string size, string smallest) =>
+        T.Rule(ErrorCodes.InvalidSubnet, () => SubnetRules.EnsureRoomForGateway(T.Net(subnet)), subnet, size, smallest);
+
+    [Theory]
+    [InlineData("10.0.0.0/30")]
+    [InlineData("fd00::/126")]
+    public void The_smallest_subnets_with_room_for_a_gateway_are_accepted(string subnet) => SubnetRules.EnsureRoomForGateway(T.Net(subnet));
+
+    [Fact]
+    public void An_explicit_subnet_overlapping_any_hosts_route_is_refused_naming_the_route_and_host_and_default_routes_do_not_count()
+    {
+        HostRoute[] routes = [new("h1", T.Net("0.0.0.0/0")), new("h1", T.Net("198.18.0.0/24")), new("h2", T.Net("10.5.0.0/16"))];
+        var error = T.Rule(ErrorCodes.Overlap, () => SubnetRules.EnsureNoHostRouteOverlap([Config("10.5.3.0/24")], routes), "10.5.3.0/24", "10.5.0.0/16", "'h2'");
+        T.Rule(ErrorCodes.Overlap, () => SubnetRules.EnsureNoHostRouteOverlap([Config("198.18.0.0/16")], routes), "198.18.0.0/24", "'h1'");
+        SubnetRules.EnsureNoHostRouteOverlap([Config("10.6.0.0/24")], routes);
+        Assert.DoesNotContain("0.0.0.0/0", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("10.0.0.0/24", "10.0.1.0/25", "is not inside subnet")]
     [InlineData("10.0.0.0/24", "10.0.0.0/23", "is not inside subnet")]
     [InlineData("10.0.0.0/24", "fd00::/64", "is not inside subnet")]

@@ -22,22 +22,19 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
     public async Task<WebApplication> StartAsync(ILoggerProvider logs, CancellationToken ct)
     {
         var socket = context.Options.SocketPath;
-        Directory.CreateDirectory(Path.GetDirectoryName(socket)!);
-        if (File.Exists(socket))
-        {
-            File.Delete(socket); // left by an agent that died; a live one would have been found by the lab or systemd first
-        }
+        var descriptor = ApiSocket.BindListening(socket);
         // The empty builder and Kestrel's core: no configuration files (whose reload-on-change watcher woke the agent
         // for every write in its working directory), no HTTPS, no console lifetime (the agent owns its signals).
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddRoutingCore();
         builder.Logging.AddProvider(logs);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.ListenUnixSocket(socket));
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.ListenHandle(descriptor, listen => listen.Use(KestrelRejections.Filter)));
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(1, CniJsonContext.Default);
+
         });
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         var app = builder.Build();
@@ -54,6 +51,13 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
             try
             {
                 await next(http);
+                if (http.Response.StatusCode >= 400 && !http.Response.HasStarted)
+                {
+                    // Routing's 404 and 405 (and any other answer without a body) get the documented error shape too.
+                    var error = ErrorMapping.ForStatus(http.Response.StatusCode, http.Request.Method, http.Request.Path.Value ?? "/");
+                    failure = $"{error.Code}: {error.Message}";
+                    await http.Response.WriteAsJsonAsync(new ApiErrorBody(error), ApiJsonContext.Default.ApiErrorBody);
+                }
             }
             catch (Exception e) when (!http.Response.HasStarted)
             {
@@ -68,8 +72,9 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
             }
         });
         Map(app);
+        // Kestrel deletes a socket file it bound itself; this one it was handed, so the agent removes it on the way out.
+        app.Lifetime.ApplicationStopped.Register(() => File.Delete(socket));
         await app.StartAsync(ct);
-        File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
         return app;
     }
 
@@ -87,6 +92,7 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
 
         app.MapPost("/v1/networks", async (CreateNetworkRequest request, CancellationToken ct) =>
         {
+            RequestFields.Require((request.Name, "name"), (request.Driver, "driver"), (request.Subnets, "subnets"), (request.Options, "options"), (request.Labels, "labels"));
             var created = await networks.CreateAsync(NetworkRequests.ToSpec(request), ct);
             var s = await view.WaitUntilAsync(s => s.NetworkById(created.Id) is not null, ct);
             return Results.Json(views.Detail(created, s), ApiJsonContext.Default.NetworkDetail, statusCode: StatusCodes.Status201Created);
@@ -107,10 +113,10 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
         });
 
         app.MapPost("/v1/networks/{name}/connect", async (string name, ConnectRequest request, CancellationToken ct) =>
-            SandboxJson(await sandboxes.ConnectAsync(name, request, ct)));
+            SandboxJson(await sandboxes.ConnectAsync(name, RequestFields.Require(request, (request.Sandbox, "sandbox")), ct)));
 
         app.MapPost("/v1/networks/{name}/disconnect", async (string name, ConnectRequest request, CancellationToken ct) =>
-            SandboxJson(await sandboxes.DisconnectAsync(name, request, ct)));
+            SandboxJson(await sandboxes.DisconnectAsync(name, RequestFields.Require(request, (request.Sandbox, "sandbox")), ct)));
 
         app.MapGet("/v1/sandboxes", async (bool? all, CancellationToken ct) =>
         {
@@ -123,7 +129,10 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
         });
 
         app.MapPost("/v1/sandboxes", async (CreateSandboxRequest request, CancellationToken ct) =>
-            SandboxJson(await sandboxes.CreateAsync(request, ct), StatusCodes.Status201Created));
+        {
+            RequestFields.Require((request.Name, "name"), (request.Command, "command"), (request.Networks, "networks"), (request.ExtraHosts, "extraHosts"), (request.Environment, "environment"));
+            return SandboxJson(await sandboxes.CreateAsync(request, ct), StatusCodes.Status201Created);
+        });
 
         app.MapGet("/v1/sandboxes/{name}", async (string name, CancellationToken ct) =>
         {
@@ -169,6 +178,31 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
         {
             throw new StoreUnavailableException(view.Location, view.StoreError ?? "the cluster store has not answered since the agent started");
         }
+    }
+}
+
+/// <summary>
+/// Fields a request must not leave null. The serializer fills a missing or null field with null whatever the shape
+/// says (its nullability checks do not reach the source-generated contracts); a null the agent's code never expected
+/// answered 500, so it is refused by name here.
+/// </summary>
+public static class RequestFields
+{
+    public static void Require(params (object? Value, string Field)[] fields)
+    {
+        foreach (var (value, field) in fields)
+        {
+            if (value is null)
+            {
+                throw new WeftValidationException(ErrorCodes.BadRequest, $"malformed request: field '{field}' is missing or null");
+            }
+        }
+    }
+
+    public static T Require<T>(T request, params (object? Value, string Field)[] fields)
+    {
+        Require(fields);
+        return request;
     }
 }
 

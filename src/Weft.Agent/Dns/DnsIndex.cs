@@ -92,12 +92,19 @@ public sealed class DnsIndex
     }
 }
 
-/// <summary>The names one network holds.</summary>
+/// <summary>
+/// The names one network holds, in two tiers: containers' names and hostnames, then aliases. A name in the first tier is
+/// never answered from the second, so an alias can never shadow a sandbox's name or its NAME.NETWORK, whatever the
+/// order in which they were written (the API refuses such aliases when it can see the clash; two requests racing each
+/// other end here, with the name winning).
+/// </summary>
 public sealed class NetworkNames(NetworkRecord network)
 {
-    private readonly Dictionary<string, List<IPAddress>> _forward = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<IPAddress>> _names = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<IPAddress>> _aliases = new(StringComparer.Ordinal);
     private readonly Dictionary<IPAddress, string> _reverse = [];
-    private FrozenDictionary<string, IPAddress[]> _frozenForward = FrozenDictionary<string, IPAddress[]>.Empty;
+    private FrozenDictionary<string, IPAddress[]> _frozenNames = FrozenDictionary<string, IPAddress[]>.Empty;
+    private FrozenDictionary<string, IPAddress[]> _frozenAliases = FrozenDictionary<string, IPAddress[]>.Empty;
     private FrozenDictionary<IPAddress, string> _frozenReverse = FrozenDictionary<IPAddress, string>.Empty;
 
     public NetworkRecord Network { get; } = network;
@@ -107,12 +114,13 @@ public sealed class NetworkNames(NetworkRecord network)
     internal void Add(EndpointRecord e)
     {
         var suffix = "." + Network.Name.ToLowerInvariant();
-        var names = new[] { e.ContainerName, e.Hostname }.Concat(e.Aliases).OfType<string>()
-            .Select(n => n.ToLowerInvariant()).Distinct(StringComparer.Ordinal);
-        foreach (var name in names)
+        foreach (var name in new[] { e.ContainerName, e.Hostname }.OfType<string>())
         {
-            AddName(name, e.Address!);
-            AddName(name + suffix, e.Address!);
+            AddName(_names, name.ToLowerInvariant(), suffix, e.Address!);
+        }
+        foreach (var alias in e.Aliases)
+        {
+            AddName(_aliases, alias.ToLowerInvariant(), suffix, e.Address!);
         }
         if (e.ContainerName is { } container)
         {
@@ -120,27 +128,38 @@ public sealed class NetworkNames(NetworkRecord network)
         }
     }
 
-    private void AddName(string name, IPAddress address)
+    private static void AddName(Dictionary<string, List<IPAddress>> tier, string name, string suffix, IPAddress address)
     {
-        if (!_forward.TryGetValue(name, out var list))
+        foreach (var form in new[] { name, name + suffix })
         {
-            _forward[name] = list = [];
-        }
-        if (!list.Contains(address))
-        {
-            list.Add(address);
+            if (!tier.TryGetValue(form, out var list))
+            {
+                tier[form] = list = [];
+            }
+            if (!list.Contains(address))
+            {
+                list.Add(address);
+            }
         }
     }
 
     internal NetworkNames Seal()
     {
         // A stable order, so the server's rotation is the only thing that moves answers around.
-        _frozenForward = _forward.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.OrderBy(a => a.ToString(), StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
+        _frozenNames = Freeze(_names);
+        _frozenAliases = Freeze(_aliases.Where(kv => !_names.ContainsKey(kv.Key)));
         _frozenReverse = _reverse.ToFrozenDictionary();
         return this;
     }
 
-    public bool TryResolve(string name, out IPAddress[] addresses) => _frozenForward.TryGetValue(name, out addresses!);
+    private static FrozenDictionary<string, IPAddress[]> Freeze(IEnumerable<KeyValuePair<string, List<IPAddress>>> tier) =>
+        tier.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.OrderBy(a => a.ToString(), StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
+
+    /// <summary>A container's name or hostname (bare or as NAME.NETWORK).</summary>
+    public bool TryResolveName(string name, out IPAddress[] addresses) => _frozenNames.TryGetValue(name, out addresses!);
+
+    /// <summary>An alias that is no container's name or hostname on this network.</summary>
+    public bool TryResolveAlias(string name, out IPAddress[] addresses) => _frozenAliases.TryGetValue(name, out addresses!);
 
     public bool TryReverse(IPAddress address, out string name) => _frozenReverse.TryGetValue(address, out name!);
 

@@ -34,9 +34,18 @@ public sealed class SandboxScope : IDnsScope
             addresses = extra;
             return LookupResult.Found;
         }
+        // Names on any of its networks before aliases on any: an alias never shadows a sandbox's name (decisions.md).
         foreach (var network in _networks)
         {
-            if (network.TryResolve(name, out var found))
+            if (network.TryResolveName(name, out var found))
+            {
+                addresses = found;
+                return LookupResult.Found;
+            }
+        }
+        foreach (var network in _networks)
+        {
+            if (network.TryResolveAlias(name, out var found))
             {
                 addresses = found;
                 return LookupResult.Found;

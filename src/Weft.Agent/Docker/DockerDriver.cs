@@ -51,7 +51,7 @@ public sealed class DockerDriver(
     public const string VniOption = "weft.vni";
 
     /// <summary>Docker's own name for a network's MTU (`-o com.docker.network.driver.mtu=1400`).</summary>
-    public const string MtuOption = "com.docker.network.driver.mtu";
+    public const string MtuOption = NetworkOptions.Mtu;
 
     private const string GenericOptions = "com.docker.network.generic";
     private const string InternalOption = "com.docker.network.internal";
@@ -120,6 +120,7 @@ public sealed class DockerDriver(
             }
         }
         var range = string.IsNullOrEmpty(request.SubPool) ? null : (IpNetwork?)IpNetwork.Parse(request.SubPool);
+        SubnetRules.EnsureRoomForGateway(subnet);
         SubnetRules.Validate(new SubnetConfig { Subnet = subnet, IPRange = range });
         if (range is { } r)
         {

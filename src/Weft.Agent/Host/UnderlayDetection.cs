@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Weft.Core.Addressing;
 using Weft.Core.Model;
+using Weft.Core.Naming;
 using Weft.Linux;
 using Weft.Linux.Routing;
 
@@ -32,8 +33,11 @@ public static class UnderlayDetection
                 ?? throw new InvalidOperationException("the default route's device has no IPv4 address; pass --advertise-addr");
         }
         var link = nl.GetLink(chosen.LinkIndex);
+        // The routes of Weft's own bridge networks are left out: those subnets are networks of the cluster already, and a
+        // route published for one would refuse its subnet to any later network long after the network was removed.
+        var weftBridges = nl.ListLinks().Where(l => l.Name.StartsWith(KernelNames.LocalBridgePrefix, StringComparison.Ordinal)).Select(l => l.Index).ToHashSet();
         var routes = nl.ListRoutes(AddressFamily.InterNetwork)
-            .Where(r => r.Destination.PrefixLength > 0)
+            .Where(r => r.Destination.PrefixLength > 0 && !(r.OutputLinkIndex is { } link && weftBridges.Contains(link)))
             .Select(r => IpNetwork.FromSystemNetwork(r.Destination))
             .Distinct()
             .ToList();

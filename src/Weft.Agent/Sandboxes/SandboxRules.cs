@@ -1,3 +1,4 @@
+using Weft.Cluster;
 using Weft.Core.Errors;
 using Weft.Core.Model;
 using Weft.Core.Naming;
@@ -32,6 +33,54 @@ public static class SandboxRules
             throw new WeftValidationException(ErrorCodes.BadRequest, "a network is listed twice");
         }
         return [.. extraHosts.Select(HostEntry.Parse)];
+    }
+
+    /// <summary>
+    /// The DNS names a sandbox brings to each network it joins must not shadow others' (Docker lets them, and which
+    /// answer a query then gets depends on the order of its records). Refused here, where the clash is visible:
+    /// <list type="bullet">
+    /// <item>an alias given twice (DNS is case-insensitive, so "Web" and "web" are the same alias): invalid-alias;</item>
+    /// <item>an alias of the form NAME.NETWORK for a network of the cluster, which is the way to name a sandbox on that
+    /// network: invalid-alias;</item>
+    /// <item>an alias that is the name of a container on that network, or the sandbox's name when it is an alias there
+    /// already: duplicate.</item>
+    /// </list>
+    /// The store transaction refuses an alias naming any sandbox (EndpointCatalog), and DNS answers names before aliases,
+    /// so two requests racing each other still leave one defined answer.
+    /// </summary>
+    public static void RequireNamesFree(string sandboxName, IReadOnlyList<(NetworkRecord Network, IReadOnlyList<string> Aliases)> joins, ClusterSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(joins);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        foreach (var (network, aliases) in joins)
+        {
+            var repeated = aliases.GroupBy(a => a, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+            if (repeated is not null)
+            {
+                throw new WeftValidationException(ErrorCodes.InvalidAlias, $"alias '{repeated.Key}' is given twice for network '{network.Name}'");
+            }
+            foreach (var alias in aliases)
+            {
+                var dot = alias.LastIndexOf('.');
+                if (dot > 0 && snapshot.Networks.Keys.FirstOrDefault(n => string.Equals(n, alias[(dot + 1)..], StringComparison.OrdinalIgnoreCase)) is { } qualified)
+                {
+                    throw new WeftValidationException(ErrorCodes.InvalidAlias,
+                        $"alias '{alias}' has the form NAME.NETWORK of network '{qualified}', which names the sandbox '{alias[..dot]}' there; choose an alias that does not end in a network's name");
+                }
+            }
+            foreach (var other in snapshot.EndpointsOf(network.Id))
+            {
+                if (other.ContainerName is { } name && aliases.FirstOrDefault(a => string.Equals(a, name, StringComparison.OrdinalIgnoreCase)) is { } shadowing)
+                {
+                    throw new WeftValidationException(ErrorCodes.Duplicate, $"alias '{shadowing}' is the name of container '{name}' on network '{network.Name}', which it would shadow in DNS");
+                }
+                if (other.Aliases.FirstOrDefault(a => string.Equals(a, sandboxName, StringComparison.OrdinalIgnoreCase)) is { } taken)
+                {
+                    var owner = other.ContainerName is null ? "another endpoint" : $"'{other.ContainerName}'";
+                    throw new WeftValidationException(ErrorCodes.Duplicate, $"sandbox name '{sandboxName}' is an alias of {owner} on network '{network.Name}' already; choose another name or remove that alias");
+                }
+            }
+        }
     }
 
     /// <summary>

@@ -45,6 +45,7 @@ public sealed class SandboxService(
             networkRecords.Add(await RequireNetworkAsync(n.Network, ct));
         }
         SandboxRules.RequireCompatible(networkRecords);
+        SandboxRules.RequireNamesFree(request.Name, [.. request.Networks.Select((n, i) => (networkRecords[i], n.Aliases ?? []))], view.Current);
         // A driver may decide the namespace (a host network: the host's own); otherwise the sandbox gets one of its own.
         var shared = networkRecords.Select(n => lifecycle.Drivers.For(n).SharedNamespacePath(n)).FirstOrDefault(p => p is not null);
         var ownNamespace = shared is null ? KernelNames.SandboxNamespaceName(context.HostName, request.Name) : null;
@@ -122,6 +123,7 @@ public sealed class SandboxService(
         var network = await RequireNetworkAsync(networkName, ct);
         var current = view.Current.EndpointsOfSandbox(record.Id).ToList();
         SandboxRules.RequireConnectable(record, network, current, view.Current.NetworkById);
+        SandboxRules.RequireNamesFree(record.Name, [(network, request.Aliases ?? [])], view.Current);
         var spec = SpecFor(record, new SandboxNetworkSpec(networkName, request.Ip, request.Aliases), InterfaceOrder.Next(current));
         var created = await sandboxes.CreateRevisionAsync(record.Name, record.Id, ct) ?? throw WeftErrors.SandboxNotFound(record.Name);
         var intent = intents.Begin(IntentKind.Connect, record.Name, record.Id, [new IntentEndpoint(network.Id, network.Name, spec.Id)], null);

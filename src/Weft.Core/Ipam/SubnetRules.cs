@@ -62,6 +62,22 @@ public static class SubnetRules
         }
     }
 
+    /// <summary>
+    /// Refuses a new network's subnet that is too small for a gateway and one endpoint (IPv4 /31 and /32, IPv6 /127 and
+    /// /128): such a network has no gateway, so no DNS and no way out, and Weft builds no point-to-point links. Only for
+    /// new networks: the address pools of stored ones keep working.
+    /// </summary>
+    /// <exception cref="WeftValidationException">invalid-subnet, naming the subnet and its size.</exception>
+    public static void EnsureRoomForGateway(IpNetwork subnet)
+    {
+        var maxPrefix = subnet.IsIPv6 ? MaxIPv6PrefixWithGateway : MaxIPv4PrefixWithGateway;
+        if (subnet.PrefixLength > maxPrefix)
+        {
+            throw new WeftValidationException(ErrorCodes.InvalidSubnet,
+                $"subnet {subnet} is too small for a container network: it holds {subnet.AddressCount} address(es), no room for a gateway (which also answers DNS) and an endpoint; use a /{maxPrefix} or larger");
+        }
+    }
+
     public static void ValidateGateway(IpNetwork subnet, IPAddress gateway)
     {
         ArgumentNullException.ThrowIfNull(gateway);
@@ -132,6 +148,26 @@ public static class SubnetRules
                         throw new WeftValidationException(ErrorCodes.Overlap, $"subnet {mine.Subnet} overlaps subnet {theirs.Subnet} of network '{other.Name}'");
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Checks that no subnet overlaps a route of any host (the underlay's own included): sandboxes would be handed the
+    /// addresses of whatever the route leads to, the hosts' own VTEPs among them, and the host could no longer reach it.
+    /// Default routes are left out: they overlap everything and say nothing.
+    /// </summary>
+    /// <exception cref="WeftValidationException">overlap, naming the subnet, the route and its host.</exception>
+    public static void EnsureNoHostRouteOverlap(IReadOnlyList<SubnetConfig> subnets, IEnumerable<HostRoute> hostRoutes)
+    {
+        ArgumentNullException.ThrowIfNull(subnets);
+        ArgumentNullException.ThrowIfNull(hostRoutes);
+        var routes = hostRoutes.Where(r => r.Destination.PrefixLength > 0).ToList();
+        foreach (var mine in subnets)
+        {
+            if (routes.FirstOrDefault(r => r.Destination.Overlaps(mine.Subnet)) is { } route)
+            {
+                throw new WeftValidationException(ErrorCodes.Overlap, $"subnet {mine.Subnet} overlaps route {route.Destination} of host '{route.Host}'; choose a subnet no host routes");
             }
         }
     }

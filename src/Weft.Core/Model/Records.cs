@@ -31,7 +31,7 @@ public sealed record SubnetConfig
 {
     public required IpNetwork Subnet { get; init; }
 
-    /// <summary>Held by the network's bridge; null for a network with no gateway (e.g. internal /31s).</summary>
+    /// <summary>Held by the network's bridge; null for a network with no gateway.</summary>
     [JsonConverter(typeof(IPAddressJsonConverter))]
     public IPAddress? Gateway { get; init; }
 

@@ -14,7 +14,8 @@ namespace Weft.Core.Naming;
 /// "." and "..";</item>
 /// <item>netns names, which embed host name + name (see <see cref="KernelNames"/>): 63 + 63 plus
 /// the prefix stays far below NAME_MAX (255);</item>
-/// <item>DNS: sandbox names are resolved by Weft's DNS, and a DNS label holds at most 63 octets.</item>
+/// <item>DNS: sandbox names are resolved by Weft's DNS, a DNS label holds at most 63 octets, and no label may be
+/// empty ("a..b", "b."), since names become NAME.NETWORK and a sandbox's search domain;</item>
 /// </list>
 /// Names never become kernel interface names (15 characters at most); those are derived from ids.
 /// </remarks>
@@ -96,6 +97,12 @@ public static class NameRules
             {
                 return $"character '{c}' at position {i + 1} is not allowed (use letters, digits, '_', '.' and '-')";
             }
+        }
+
+        // Names are DNS names (NAME, NAME.NETWORK and the search domain a sandbox gets): an empty label breaks them.
+        if (name.Contains("..", StringComparison.Ordinal) || name[^1] == '.')
+        {
+            return "it has an empty DNS label (two dots in a row, or a trailing dot)";
         }
 
         return null;

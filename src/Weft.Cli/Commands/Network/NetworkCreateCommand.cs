@@ -52,7 +52,7 @@ internal sealed class NetworkCreateCommand : WeftCommand
 
     private readonly Option<string[]> _opt = new("--opt", "-o")
     {
-        Description = "Driver option, repeatable",
+        Description = "Driver option, repeatable: com.docker.network.driver.mtu=N (the same as --mtu); other keys, and encrypted, are refused",
         HelpName = "KEY=VALUE",
     };
 
