@@ -19,6 +19,7 @@ namespace Weft.Cluster;
 /// /weft/v1/endpoints/{networkId}/{id}   EndpointRecord
 /// /weft/v1/meta/endpoints/{networkId}   bumped by every endpoint change: a network is removed only if none joined meanwhile
 /// /weft/v1/sandboxes/{name}             SandboxRecord; sandbox names are unique in the cluster, as DNS names are
+/// /weft/v1/ports/{hostId}/{proto}/{port} the id of the sandbox publishing that host port: written with the sandbox, so two never win it
 /// </code>
 /// </remarks>
 public static class ClusterKeys
@@ -33,6 +34,7 @@ public static class ClusterKeys
     public const string Released = Root + "released/";
     public const string Endpoints = Root + "endpoints/";
     public const string Sandboxes = Root + "sandboxes/";
+    public const string Ports = Root + "ports/";
 
     /// <summary>A prefix that holds nothing: listing it returns only the store's current revision.</summary>
     public const string RevisionProbe = Root + "meta/revision-probe/";
@@ -42,6 +44,13 @@ public static class ClusterKeys
     public static string HostInfoOf(string hostId) => HostInfo + hostId;
 
     public static string Network(string name) => Networks + name;
+
+    /// <summary>
+    /// The claim on one host port of one host. Keyed without the host address: a port published on one address of a host
+    /// is refused on every other address of it too (stricter than the kernel needs, and never ambiguous).
+    /// </summary>
+    public static string Port(string hostId, string protocol, int hostPort) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Ports}{hostId}/{protocol}/{hostPort}");
 
     public static string Vni(int vni) => Vnis + vni.ToString(CultureInfo.InvariantCulture);
 

@@ -31,6 +31,12 @@ public sealed class BridgeDriver : INetworkDriver
     /// <summary>Only the gateway: bridges share the host's namespace, where one shared address could serve one network alone.</summary>
     public IReadOnlyList<IPAddress> DnsListenAddresses(NetworkRecord network) => DnsAddress(network) is { } gateway ? [gateway] : [];
 
+    public string? EgressInterface(NetworkRecord network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return network.Internal ? null : BuiltName(network);
+    }
+
     public string? SharedNamespacePath(NetworkRecord network) => null;
 
     /// <summary>The bridge, and so the gateway, is in the host's own namespace.</summary>

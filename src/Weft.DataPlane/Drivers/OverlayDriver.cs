@@ -34,6 +34,12 @@ public sealed class OverlayDriver(HostContext host) : INetworkDriver
     public IReadOnlyList<IPAddress> DnsListenAddresses(NetworkRecord network) =>
         DnsAddress(network) is { } gateway ? host.SharedDnsAddress is { } shared ? [gateway, shared] : [gateway] : [];
 
+    public string? EgressInterface(NetworkRecord network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return network.Internal ? null : KernelNames.UplinkHostName(network.Id);
+    }
+
     public string? SharedNamespacePath(NetworkRecord network) => null;
 
     public NetworkNamespace? OpenGatewayNamespace(NetworkRecord network) => NetworkNamespace.TryOpen(NamespaceName(network), host.NetnsDirectory);
@@ -191,7 +197,7 @@ public sealed class OverlayDriver(HostContext host) : INetworkDriver
         }
     }
 
-    /// <summary>Loopback, the bridge with the gateway address, and the VXLAN device on it.</summary>
+    /// <summary>Loopback, the bridge with the gateway address, the VXLAN device on it, and the uplink unless the network is internal.</summary>
     private ApplyResult EnsureInfrastructure(NetworkNamespace ns, NetlinkHandle nl, NetworkRecord network, int mtu)
     {
         if (nl.FindLink("lo") is { Up: false })
@@ -199,7 +205,7 @@ public sealed class OverlayDriver(HostContext host) : INetworkDriver
             nl.SetLinkUp("lo");
         }
         var result = BridgePorts.EnsureBridge(nl, KernelNames.OverlayBridgeName, network, mtu, DnsAddress(network) is null ? null : host.SharedDnsAddress);
-        return result + EnsureVxlan(ns, nl, VniOf(network), mtu);
+        return result + EnsureVxlan(ns, nl, VniOf(network), mtu) + Uplinks.Ensure(ns, nl, network, mtu);
     }
 
     /// <summary>
@@ -218,7 +224,7 @@ public sealed class OverlayDriver(HostContext host) : INetworkDriver
         {
             using var ns = NetworkNamespace.Open(nsName, host.NetnsDirectory);
             using var nl = ns.OpenNetlink();
-            foreach (var link in nl.ListLinks().Where(l => KernelNames.IsVethHostName(l.Name) || (l is Vxlan && KernelNames.TryParseVxlanDeviceName(l.Name, out _))))
+            foreach (var link in nl.ListLinks().Where(l => KernelNames.IsVethHostName(l.Name) || l.Name == KernelNames.UplinkNetworkSideName || (l is Vxlan && KernelNames.TryParseVxlanDeviceName(l.Name, out _))))
             {
                 try
                 {
