@@ -49,6 +49,12 @@ public sealed class EdgeFirewall
                 result = new ApplyResult(1, have is null ? 0 : 1);
             }
         }
+        // Docker's FORWARD policy DROP would stop both (a drop in another table is final): Weft's rules go in the chain
+        // Docker keeps for others. Checked on every verification, since a dockerd may start after the agent.
+        if (Nftables.ReplaceTagged("ip", "filter", "DOCKER-USER", EdgeRules.ForeignTag, EdgeRules.DockerUser(wanted is not null)))
+        {
+            result += new ApplyResult(1, 0);
+        }
         _applied = text;
         return result;
     }

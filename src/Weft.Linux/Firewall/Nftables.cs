@@ -86,6 +86,59 @@ public static class Nftables
         return new NftTableShape([.. chains.Select(c => new NftChainShape(c.Name, c.Hook, rules[c.Name]))]);
     }
 
+    /// <summary>
+    /// Makes the rules tagged <paramref name="tag"/> (their comment starts with it) at the top of another program's chain
+    /// exactly <paramref name="rules"/>, in order, in one transaction, and leaves every other rule of that chain alone.
+    /// For a chain that program documents as the place for others' rules (Docker's DOCKER-USER). Bodies must be plain
+    /// enough for that program's tools to read back (iptables-nft: interface matches and verdicts, with a counter).
+    /// </summary>
+    /// <returns>Whether anything changed; false too when there is no such chain (the program does not run here).</returns>
+    public static bool ReplaceTagged(string family, string table, string chain, string tag, IReadOnlyList<NftRule> rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        if (rules.Any(r => !r.Key.StartsWith(tag, StringComparison.Ordinal)))
+        {
+            throw new ArgumentException($"every rule's key must start with '{tag}'", nameof(rules));
+        }
+        var (exit, output, error) = Execute(["-j", "list", "chain", family, table, chain], null);
+        if (exit != 0)
+        {
+            if (error.Contains("No such file or directory", StringComparison.Ordinal))
+            {
+                return false;
+            }
+            throw new KernelException(Errno.EINVAL, "list nftables chain", $"{family} {table} {chain}", error.Trim());
+        }
+        var have = ParseChainRules(output);
+        var ours = have.Where(r => r.Comment?.StartsWith(tag, StringComparison.Ordinal) == true).ToList();
+        if (have.Take(rules.Count).Select(r => r.Comment).SequenceEqual(rules.Select(r => (string?)r.Key)) && ours.Count == rules.Count)
+        {
+            return false;
+        }
+        var batch = new System.Text.StringBuilder();
+        foreach (var r in ours)
+        {
+            batch.Append(CultureInfo.InvariantCulture, $"delete rule {family} {table} {chain} handle {r.Handle}\n");
+        }
+        // Each insert goes to the top: the last one inserted ends up first.
+        foreach (var r in rules.Reverse())
+        {
+            batch.Append(CultureInfo.InvariantCulture, $"insert rule {family} {table} {chain} {r.Body} comment \"{r.Key}\"\n");
+        }
+        Run(["-f", "-"], batch.ToString(), $"replace Weft's rules in nftables chain {family} {table} {chain}");
+        return true;
+    }
+
+    /// <summary>The rules of one chain from `nft -j list chain` output: handle and comment, in order.</summary>
+    public static IReadOnlyList<(long Handle, string? Comment)> ParseChainRules(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return [.. doc.RootElement.GetProperty("nftables").EnumerateArray()
+            .Where(item => item.TryGetProperty("rule", out _))
+            .Select(item => item.GetProperty("rule"))
+            .Select(rule => (rule.GetProperty("handle").GetInt64(), rule.TryGetProperty("comment", out var c) ? c.GetString() : null))];
+    }
+
     private static void Run(string[] arguments, string? input, string what)
     {
         var (exit, _, error) = Execute(arguments, input);
