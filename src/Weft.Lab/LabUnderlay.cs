@@ -54,13 +54,13 @@ public sealed class LabUnderlay(UnderlayLayout layout)
     /// <summary>
     /// A namespace that stands for the internet: cabled to the first switch as .253, it holds <see cref="OutsideAddress"/>
     /// in <see cref="OutsideRange"/>, a range no host is on, which every host reaches through a route (as a host reaches
-    /// the internet through its gateway). Carved from the lab's own /24 (its last /28, above every host's address and
+    /// the internet through its gateway). Carved from the lab's own /24 (.240/29, above every host's address and
     /// below the store's .254), so a lab never uses an address outside the underlay it was given.
     /// </summary>
     public string OutsideNamespace => $"{Layout.NamePrefix}outside";
 
-    /// <summary>The outside's range: the last /28 of the first segment's /24.</summary>
-    public IpNetwork OutsideRange => IpNetwork.Containing(Layout.Subnet.AddressAt(240u), 28);
+    /// <summary>The outside's range: .240/29 of the first segment's /24 (a /28 would cover the store's .254).</summary>
+    public IpNetwork OutsideRange => IpNetwork.Containing(Layout.Subnet.AddressAt(240u), 29);
 
     /// <summary>The address that stands for a server on the internet.</summary>
     public IPAddress OutsideAddress => Layout.Subnet.AddressAt(241u);
