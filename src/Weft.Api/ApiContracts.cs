@@ -84,6 +84,8 @@ public sealed record CreateSandboxRequest
     [JsonRequired]
     public IReadOnlyList<string> Command { get; set; } = [];
     public IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
+    /// <summary>Published ports (`-p`): DNATed from this host to the sandbox's first network that reaches outside.</summary>
+    public IReadOnlyList<Weft.Core.Model.PortMapping> Ports { get; set; } = [];
 }
 
 /// <summary>A sandbox's place in the kernel, so a client can enter it (`weft exec`).</summary>
@@ -101,7 +103,8 @@ public sealed record SandboxDetail(
     string State,
     IReadOnlyList<string> Command,
     DateTimeOffset CreatedAt,
-    IReadOnlyList<EndpointView> Endpoints);
+    IReadOnlyList<EndpointView> Endpoints,
+    IReadOnlyList<Weft.Core.Model.PortMapping>? Ports = null);
 
 /// <summary>POST /v1/networks/{name}/connect and /disconnect.</summary>
 public sealed record ConnectRequest(string Sandbox, string? Ip = null, IReadOnlyList<string>? Aliases = null);

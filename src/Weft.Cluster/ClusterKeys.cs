@@ -20,6 +20,7 @@ namespace Weft.Cluster;
 /// /weft/v1/meta/endpoints/{networkId}   bumped by every endpoint change: a network is removed only if none joined meanwhile
 /// /weft/v1/sandboxes/{name}             SandboxRecord; sandbox names are unique in the cluster, as DNS names are
 /// /weft/v1/meta/cluster-id              the cluster's id, written once when the store is first used (ClusterIdentity)
+/// /weft/v1/ports/{hostId}/{proto}/{port} the id of the sandbox publishing that host port: written with the sandbox, so two never win it
 /// </code>
 /// </remarks>
 public static class ClusterKeys
@@ -34,6 +35,7 @@ public static class ClusterKeys
     public const string Released = Root + "released/";
     public const string Endpoints = Root + "endpoints/";
     public const string Sandboxes = Root + "sandboxes/";
+    public const string Ports = Root + "ports/";
 
     /// <summary>The cluster's id (<see cref="ClusterIdentity"/>): written once, never changed.</summary>
     public const string ClusterId = Root + "meta/cluster-id";
@@ -46,6 +48,13 @@ public static class ClusterKeys
     public static string HostInfoOf(string hostId) => HostInfo + hostId;
 
     public static string Network(string name) => Networks + name;
+
+    /// <summary>
+    /// The claim on one host port of one host. Keyed without the host address: a port published on one address of a host
+    /// is refused on every other address of it too (stricter than the kernel needs, and never ambiguous).
+    /// </summary>
+    public static string Port(string hostId, string protocol, int hostPort) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Ports}{hostId}/{protocol}/{hostPort}");
 
     public static string Vni(int vni) => Vnis + vni.ToString(CultureInfo.InvariantCulture);
 

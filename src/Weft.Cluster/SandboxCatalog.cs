@@ -27,17 +27,33 @@ public sealed class SandboxCatalog(IClusterStore store, TimeProvider? clock = nu
         ArgumentNullException.ThrowIfNull(sandbox);
         NameRules.ValidateSandboxName(sandbox.Name);
         var key = ClusterKeys.Sandbox(sandbox.Name);
-        return new TxnAddition([Compare.Absent(key)], [TxnOp.Put(key, RecordCodec.Encode(sandbox))], async ct =>
+        var ports = sandbox.Ports.Select(p => ClusterKeys.Port(sandbox.HostId, p.Protocol, p.HostPort)).ToList();
+        if (ports.Distinct(StringComparer.Ordinal).Count() != ports.Count)
         {
-            var holder = await store.GetAsync(key, ct);
-            if (holder is null)
+            throw new WeftValidationException(ErrorCodes.PortTaken, $"sandbox '{sandbox.Name}' publishes the same host port twice");
+        }
+        return new TxnAddition(
+            [Compare.Absent(key), .. ports.Select(Compare.Absent)],
+            [TxnOp.Put(key, RecordCodec.Encode(sandbox)), .. ports.Select(p => TxnOp.Put(p, System.Text.Encoding.UTF8.GetBytes(sandbox.Id)))],
+            async ct =>
             {
+                var holder = await store.GetAsync(key, ct);
+                if (holder is not null)
+                {
+                    // Short() and not [..12]: a host id need not be 64 hex digits (WeftIds accepts 1 to 128 characters).
+                    var where = RecordCodec.Sandbox(holder.Value) is { } other ? $" (on host {WeftIds.Short(other.HostId)})" : "";
+                    return new WeftValidationException(ErrorCodes.Duplicate, $"sandbox name '{sandbox.Name}' is already in use{where}");
+                }
+                foreach (var (mapping, portKey) in sandbox.Ports.Zip(ports))
+                {
+                    if (await store.GetAsync(portKey, ct) is { } taken)
+                    {
+                        return new WeftValidationException(ErrorCodes.PortTaken,
+                            $"host port {mapping.HostPort}/{mapping.Protocol} is already published on this host (by sandbox id {WeftIds.Short(System.Text.Encoding.UTF8.GetString(taken.Value))})");
+                    }
+                }
                 return null;
-            }
-            // Short() and not [..12]: a host id need not be 64 hex digits (WeftIds accepts 1 to 128 characters).
-            var where = RecordCodec.Sandbox(holder.Value) is { } other ? $" (on host {WeftIds.Short(other.HostId)})" : "";
-            return new WeftValidationException(ErrorCodes.Duplicate, $"sandbox name '{sandbox.Name}' is already in use{where}");
-        });
+            });
     }
 
     /// <summary>
@@ -107,11 +123,16 @@ public sealed class SandboxCatalog(IClusterStore store, TimeProvider? clock = nu
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var kv = await store.GetAsync(key, cancellationToken);
-            var ours = kv is not null && RecordCodec.Sandbox(kv.Value)?.Id == sandboxId;
+            var record = kv is null ? null : RecordCodec.Sandbox(kv.Value);
+            var ours = record?.Id == sandboxId;
             Compare[] unchanged = [Compare.ModRevisionIs(key, kv?.ModRevision ?? 0)];
+            // Its host ports go with it: they were claimed in the transaction that wrote it.
+            TxnOp[] removals = ours
+                ? [TxnOp.Delete(key), .. record!.Ports.Select(p => TxnOp.Delete(ClusterKeys.Port(record.HostId, p.Protocol, p.HostPort)))]
+                : [];
             // A failure of the endpoints' own compares is retried inside the endpoint catalog; one of these ends the
             // attempt, and this loop then tells a failed guard (give up) from a changed record (look again).
-            var addition = TxnAddition.Guards(store, [.. guards, .. unchanged], ours ? [TxnOp.Delete(key)] : []);
+            var addition = TxnAddition.Guards(store, [.. guards, .. unchanged], removals);
             var revision = await _endpoints.RemoveAsync(endpoints, addition, cancellationToken);
             if (revision is not null)
             {

@@ -31,6 +31,13 @@ public interface INetworkDriver
     IReadOnlyList<IPAddress> DnsListenAddresses(NetworkRecord network);
 
     /// <summary>
+    /// The interface of the host's namespace behind which the network's sandboxes sit (an overlay's uplink, a bridge):
+    /// their egress leaves through it behind masquerade, and published ports are forwarded into it. Null when the
+    /// network has no way out of the host (internal, host, null).
+    /// </summary>
+    string? EgressInterface(NetworkRecord network);
+
+    /// <summary>
     /// Opens the namespace that holds the network's gateway on this host, where its DNS listener binds; null when the
     /// network has no gateway here (not built yet, or a driver without one).
     /// </summary>

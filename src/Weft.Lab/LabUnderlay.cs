@@ -51,12 +51,29 @@ public sealed class LabUnderlay(UnderlayLayout layout)
 
     public string RouterNamespace => $"{Layout.NamePrefix}router";
 
+    /// <summary>
+    /// A namespace that stands for the internet: cabled to the first switch as .253, it holds <see cref="OutsideAddress"/>
+    /// in <see cref="OutsideRange"/>, a range no host is on, which every host reaches through a route (as a host reaches
+    /// the internet through its gateway). Carved from the lab's own /24 (.240/29, above every host's address and
+    /// below the store's .254), so a lab never uses an address outside the underlay it was given.
+    /// </summary>
+    public string OutsideNamespace => $"{Layout.NamePrefix}outside";
+
+    /// <summary>The outside's range: .240/29 of the first segment's /24 (a /28 would cover the store's .254).</summary>
+    public IpNetwork OutsideRange => IpNetwork.Containing(Layout.Subnet.AddressAt(240u), 29);
+
+    /// <summary>The address that stands for a server on the internet.</summary>
+    public IPAddress OutsideAddress => Layout.Subnet.AddressAt(241u);
+
+    /// <summary>The outside's leg on the first segment: the hosts' next hop to <see cref="OutsideRange"/>.</summary>
+    public IPAddress OutsideGateway => Layout.Subnet.AddressAt(253u);
+
     /// <summary>The namespace of segment <paramref name="segment"/>'s switch (0, or 1 on a routed underlay).</summary>
     public string SwitchNamespace(int segment) => $"{Layout.NamePrefix}underlay{(Layout.Routed ? (segment == 0 ? "-a" : "-b") : "")}";
 
     /// <summary>The switches (and router), in the order they are made.</summary>
     public IReadOnlyList<string> InfrastructureNamespaces =>
-        Layout.Routed ? [SwitchNamespace(0), SwitchNamespace(1), RouterNamespace] : [SwitchNamespace(0)];
+        Layout.Routed ? [SwitchNamespace(0), SwitchNamespace(1), RouterNamespace, OutsideNamespace] : [SwitchNamespace(0), OutsideNamespace];
 
     private IpNetwork Segment(int segment) =>
         segment == 0
@@ -107,7 +124,27 @@ public sealed class LabUnderlay(UnderlayLayout layout)
                 WaitForPort(segment, $"rt{segment}");
             }
             router.WriteSysctl("net.ipv4.ip_forward", "1");
+            rnl.AddRoute(new Route { Destination = OutsideRange.ToSystemNetwork(), Gateway = OutsideGateway, OutputLinkIndex = rnl.GetLink("leg-a").Index });
         }
+        BuildOutside();
+    }
+
+    /// <summary>The outside: .253 on the first segment, <see cref="OutsideAddress"/> on its loopback, and a way back to a routed lab's second segment.</summary>
+    private void BuildOutside()
+    {
+        using var outside = NetworkNamespace.Open(OutsideNamespace);
+        PlugInto(0, "out", outside, HostInterface);
+        using var nl = outside.OpenNetlink();
+        nl.SetLinkUp("lo");
+        nl.AddAddress(HostInterface, OutsideGateway, 24);
+        nl.SetLinkUp(HostInterface);
+        // On loopback: no dummy device needed (the module may be missing), and the address answers all the same.
+        nl.AddAddress("lo", OutsideAddress, 32);
+        if (Layout.Routed)
+        {
+            nl.AddRoute(new Route { Destination = Segment(1).ToSystemNetwork(), Gateway = Segment(0).AddressAt(254u), OutputLinkIndex = nl.GetLink(HostInterface).Index });
+        }
+        WaitForPort(0, "out");
     }
 
     /// <summary>Creates host <paramref name="i"/>'s namespace with eth0 on its segment, and returns its underlay address.</summary>
@@ -135,6 +172,11 @@ public sealed class LabUnderlay(UnderlayLayout layout)
         if (Layout.Routed)
         {
             nl.AddRoute(Route.DefaultVia(Segment(segment).AddressAt(254u), nl.GetLink(HostInterface).Index));
+        }
+        if (segment == 0)
+        {
+            // The second segment reaches the outside through its default route, the router.
+            nl.AddRoute(new Route { Destination = OutsideRange.ToSystemNetwork(), Gateway = OutsideGateway, OutputLinkIndex = nl.GetLink(HostInterface).Index });
         }
         WaitForPort(segment, port);
     }
@@ -167,7 +209,7 @@ public sealed class LabUnderlay(UnderlayLayout layout)
         tnl.SetLinkMtu(name, Layout.Mtu);
     }
 
-    public string Describe() => Layout.Routed
+    public string Describe() => (Layout.Routed
         ? $"routed: {Segment(0)} and {Segment(1)} joined by {RouterNamespace}"
-        : $"flat: {Segment(0)} on switch {SwitchNamespace(0)}";
+        : $"flat: {Segment(0)} on switch {SwitchNamespace(0)}") + $"; the outside is {OutsideAddress} in {OutsideNamespace}";
 }

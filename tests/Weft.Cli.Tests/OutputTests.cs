@@ -1,3 +1,4 @@
+using Weft.Core.Model;
 using Weft.Cli.Output;
 using Weft.Cli.Tests.Support;
 
@@ -78,9 +79,18 @@ public class OutputTests
         var sandbox = Samples.Web1 with { Command = ["sh", "-c", "while true; do date; sleep 1; done"], Pid = null, State = "created" };
 
         Assert.Equal(
-            "SANDBOX ID     NAME   HOST    STATE     PID   NETWORKS                                COMMAND\n" +
-            "9a8b7c6d5e4f   web1   node1   created   -     test-net=10.0.10.2, back-net=10.1.0.5   sh -c 'while true; do date; s…\n",
+            "SANDBOX ID     NAME   HOST    STATE     PID   NETWORKS                                PORTS   COMMAND\n" +
+            "9a8b7c6d5e4f   web1   node1   created   -     test-net=10.0.10.2, back-net=10.1.0.5   -       sh -c 'while true; do date; s…\n",
             Render(w => SandboxOutput.WriteList(w, [sandbox])));
+    }
+
+    [Fact]
+    public void Ps_and_inspect_show_published_ports_as_docker_writes_them()
+    {
+        var sandbox = Samples.Web1 with { Ports = [PortMapping.Parse("8080:80"), PortMapping.Parse("127.0.0.2:53:5353/udp")] };
+
+        Assert.Contains("   8080->80/tcp, 127.0.0.2:53->5353/udp   ", Render(w => SandboxOutput.WriteList(w, [sandbox])), StringComparison.Ordinal);
+        Assert.Contains("Ports:              8080->80/tcp, 127.0.0.2:53->5353/udp\n", Render(w => SandboxOutput.WriteDetail(w, sandbox)), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public sealed class ApiViews(NetworkDriverRegistry drivers)
         var uts = r.Pid is { } pid && r.Hostname is not null && state == "running" ? $"/proc/{pid}/ns/uts" : null;
         return new(r.Id, r.Name, r.HostId, s.HostName(r.HostId), r.Hostname, r.NetworkNamespace, uts,
             ExistingFile(filesDirectory, Sandboxes.SandboxFiles.ResolvConfFile), ExistingFile(filesDirectory, Sandboxes.SandboxFiles.HostsFile), r.Pid, state, r.Command, r.CreatedAt,
-            [.. s.EndpointsOfSandbox(r.Id).OrderBy(e => e.InterfaceName, StringComparer.Ordinal).Select(e => Endpoint(e, s))]);
+            [.. s.EndpointsOfSandbox(r.Id).OrderBy(e => e.InterfaceName, StringComparer.Ordinal).Select(e => Endpoint(e, s))], r.Ports);
     }
 
     private static string? ExistingFile(string? directory, string name) =>

@@ -49,7 +49,7 @@ public static class ErrorMapping
     public static int StatusFor(string code) => code switch
     {
         ErrorCodes.NotFound => StatusCodes.Status404NotFound,
-        ErrorCodes.Duplicate or ErrorCodes.InUse or ErrorCodes.Contention or ErrorCodes.Overlap or ErrorCodes.IpTaken
+        ErrorCodes.Duplicate or ErrorCodes.InUse or ErrorCodes.Contention or ErrorCodes.Overlap or ErrorCodes.IpTaken or ErrorCodes.PortTaken
             or ErrorCodes.VniTaken or ErrorCodes.NetworkConflict or ErrorCodes.PoolExhausted or ErrorCodes.SubnetPoolExhausted or ErrorCodes.VniExhausted => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status400BadRequest,
     };

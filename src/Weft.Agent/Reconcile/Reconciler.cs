@@ -40,6 +40,8 @@ public sealed class Reconciler(
     private static readonly TimeSpan PeersDecidedPatience = TimeSpan.FromSeconds(10);
 
     private readonly DriftWatch _drift = new();
+    private readonly EdgeFirewall _firewall = new();
+    private int _firewallDrifted;
     private readonly Dictionary<string, NetworkPlan> _applied = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _idleSince = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
@@ -166,6 +168,7 @@ public sealed class Reconciler(
             total += EnsureSandboxSides(plan, last, full, dirtySandboxes, errors);
         }
         _ownedSandboxes = [.. plans.SelectMany(OwnedSandboxSides).Select(l => l.NamespacePath)];
+        total += ApplyFirewall(snapshot, plans, full, errors);
         // Before anything is removed: a listener's sockets would keep a removed network's namespace alive.
         await dns.SyncAsync([.. plans.Select(p => p.Network)]);
         var wanted = plans.Select(p => $"{p.Network.Driver}/{drivers.For(p.Network).BuiltName(p.Network)}").ToHashSet(StringComparer.Ordinal);
@@ -232,6 +235,25 @@ public sealed class Reconciler(
     /// <summary>The plan's endpoints whose sandbox side Weft keeps, in namespaces of their own (a host network's is the host's).</summary>
     private IEnumerable<LocalEndpoint> OwnedSandboxSides(NetworkPlan plan) =>
         drivers.For(plan.Network).SharedNamespacePath(plan.Network) is null ? plan.Local.Where(l => l.OwnsSandboxSide) : [];
+
+    /// <summary>
+    /// Weft's firewall table, from the networks built here and the published ports of local sandboxes: compared with the
+    /// kernel on a full pass, after a change to the table was seen, and whenever what it should hold changed.
+    /// </summary>
+    private ApplyResult ApplyFirewall(Cluster.ClusterSnapshot snapshot, IReadOnlyList<NetworkPlan> plans, bool full, List<string> errors)
+    {
+        var verify = full || Interlocked.Exchange(ref _firewallDrifted, 0) == 1;
+        try
+        {
+            var (egress, ports) = DesiredState.Edge(snapshot, hostId, plans, drivers, intents.SettlingSandboxes);
+            return _firewall.Apply(EdgeRules.Render(egress, ports), verify);
+        }
+        catch (KernelException e)
+        {
+            errors.Add($"firewall: {e.Message}");
+            return default;
+        }
+    }
 
     /// <summary>
     /// The plans, and those of networks that lost their last local endpoint less than the linger ago (with no local

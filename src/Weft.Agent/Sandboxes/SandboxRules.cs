@@ -84,6 +84,40 @@ public static class SandboxRules
     }
 
     /// <summary>
+    /// The published ports of a new sandbox, checked and normalized (0.0.0.0 is no host address). They are forwarded to
+    /// the network that carries its default route (its first network that is not internal), so that network must lead
+    /// out of the host (<paramref name="reachesOutside"/>: an overlay or bridge, not a host or null network).
+    /// </summary>
+    public static IReadOnlyList<PortMapping> ValidatePorts(string name, IReadOnlyList<PortMapping> ports, IReadOnlyList<NetworkRecord> networks, Func<NetworkRecord, bool> reachesOutside)
+    {
+        ArgumentNullException.ThrowIfNull(ports);
+        ArgumentNullException.ThrowIfNull(networks);
+        ArgumentNullException.ThrowIfNull(reachesOutside);
+        if (ports.Count == 0)
+        {
+            return [];
+        }
+        foreach (var p in ports)
+        {
+            p.Validate();
+        }
+        var normalized = ports.Select(p => p.Normalized()).ToList();
+        if (normalized.GroupBy(p => (p.Protocol, p.HostPort)).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new WeftValidationException(ErrorCodes.PortTaken, $"sandbox '{name}' publishes host port {twice.Key.HostPort}/{twice.Key.Protocol} twice");
+        }
+        var carrier = networks.FirstOrDefault(n => !n.Internal);
+        if (carrier is null || !reachesOutside(carrier))
+        {
+            var why = carrier is null
+                ? networks.Count == 0 ? "it is on no network" : "all its networks are internal"
+                : $"its first network that is not internal, '{carrier.Name}', is a {carrier.Driver.ToString().ToLowerInvariant()} network";
+            throw new WeftValidationException(ErrorCodes.InvalidPort, $"sandbox '{name}' cannot publish ports: {why} (ports go to an overlay or bridge network that reaches outside)");
+        }
+        return normalized;
+    }
+
+    /// <summary>
     /// A sandbox on a host network lives in the host's namespace and one on a null network has loopback only, so either
     /// is on that network alone (Docker: "conflicting options: cannot attach both user-defined and non-user-defined
     /// network-modes").

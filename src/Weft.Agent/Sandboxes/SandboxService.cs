@@ -46,6 +46,7 @@ public sealed class SandboxService(
         }
         SandboxRules.RequireCompatible(networkRecords);
         SandboxRules.RequireNamesFree(request.Name, [.. request.Networks.Select((n, i) => (networkRecords[i], n.Aliases ?? []))], view.Current);
+        var ports = SandboxRules.ValidatePorts(request.Name, request.Ports, networkRecords, n => lifecycle.Drivers.For(n).EgressInterface(n) is not null);
         // A driver may decide the namespace (a host network: the host's own); otherwise the sandbox gets one of its own.
         var shared = networkRecords.Select(n => lifecycle.Drivers.For(n).SharedNamespacePath(n)).FirstOrDefault(p => p is not null);
         var ownNamespace = shared is null ? KernelNames.SandboxNamespaceName(context.HostName, request.Name) : null;
@@ -57,6 +58,7 @@ public sealed class SandboxService(
             Hostname = request.Hostname,
             ExtraHosts = extraHosts,
             Command = request.Command,
+            Ports = ports,
             NetworkNamespace = shared ?? Path.Combine(context.NetnsDirectory, ownNamespace!),
             CreatedAt = DateTimeOffset.UtcNow,
         };

@@ -60,6 +60,42 @@ public static class DesiredState
         return new NetworkPlan(network, local, remote);
     }
 
+    /// <summary>
+    /// What Weft's firewall table must hold on this host: the subnets of the built networks that have a way out
+    /// (<paramref name="plans"/>), and the published ports of this host's sandboxes, each forwarded to the address of the
+    /// interface that carries the sandbox's default route (so replies leave the way the request came).
+    /// </summary>
+    public static (IReadOnlyList<EgressSubnet> Egress, IReadOnlyList<PublishedPort> Ports) Edge(
+        ClusterSnapshot snapshot, string hostId, IReadOnlyList<NetworkPlan> plans, NetworkDriverRegistry drivers, IReadOnlySet<string>? settling = null)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(plans);
+        ArgumentNullException.ThrowIfNull(drivers);
+        var egress = new List<EgressSubnet>();
+        foreach (var network in plans.Select(p => p.Network).OrderBy(n => n.Name, StringComparer.Ordinal))
+        {
+            if (drivers.For(network).EgressInterface(network) is not { } outward)
+            {
+                continue;
+            }
+            egress.AddRange(network.Subnets.Where(s => s.Subnet.Family == System.Net.Sockets.AddressFamily.InterNetwork)
+                .Select(s => new EgressSubnet(network.Name, s.Subnet, outward)));
+        }
+        var ports = new List<PublishedPort>();
+        foreach (var sandbox in snapshot.Sandboxes.Values.Where(s => s.HostId == hostId && s.Ports.Count > 0 && settling?.Contains(s.Id) != true)
+            .OrderBy(s => s.Name, StringComparer.Ordinal))
+        {
+            var carrier = InterfaceOrder.DefaultRouteCarrier(snapshot.EndpointsOfSandbox(sandbox.Id), snapshot.NetworkById);
+            if (carrier?.Address is not { } target || snapshot.NetworkById(carrier.NetworkId) is not { } network
+                || drivers.For(network).EgressInterface(network) is null)
+            {
+                continue; // `run` refuses such a sandbox; one whose network went meanwhile publishes nothing
+            }
+            ports.AddRange(sandbox.Ports.Select(m => new PublishedPort(sandbox.Name, m, target)));
+        }
+        return (egress, ports);
+    }
+
     /// <summary>Docker moves and configures its containers' interfaces itself; Weft does so for its own and for CNI runtimes'.</summary>
     public static bool HandsOver(SandboxRecord sandbox)
     {

@@ -10,7 +10,7 @@ internal static class SandboxOutput
 
     public static void WriteList(TextWriter writer, IEnumerable<SandboxDetail> sandboxes)
     {
-        var table = new TextTable("SANDBOX ID", "NAME", "HOST", "STATE", "PID", "NETWORKS", "COMMAND");
+        var table = new TextTable("SANDBOX ID", "NAME", "HOST", "STATE", "PID", "NETWORKS", "PORTS", "COMMAND");
         foreach (var s in sandboxes.OrderBy(s => s.Host, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal))
         {
             table.AddRow(
@@ -20,6 +20,7 @@ internal static class SandboxOutput
                 s.State,
                 Display.Number(s.Pid),
                 Networks(s),
+                Display.List((s.Ports ?? []).Select(p => p.ToString())),
                 Display.Truncate(Display.CommandLine(s.Command), CommandWidth));
         }
 
@@ -47,6 +48,7 @@ internal static class SandboxOutput
             .Add("UTS namespace", sandbox.UtsNamespace)
             .Add("resolv.conf", sandbox.ResolvConf)
             .Add("hosts", sandbox.HostsFile)
+            .Add("Ports", Display.List((sandbox.Ports ?? []).Select(p => p.ToString())))
             .WriteTo(writer);
         if (sandbox.Endpoints.Count == 0)
         {

@@ -26,6 +26,9 @@ public static class ErrorCodes
     public const string InvalidAlias = "invalid-alias";
     public const string InvalidPool = "invalid-pool";
 
+    /// <summary>A published port (`-p`) that cannot be parsed or cannot be served on the sandbox's networks.</summary>
+    public const string InvalidPort = "invalid-port";
+
     /// <summary>Two subnets (or a subnet and a host route) share addresses.</summary>
     public const string Overlap = "overlap";
 
@@ -36,6 +39,9 @@ public static class ErrorCodes
     public const string IpReserved = "ip-reserved";
 
     public const string IpTaken = "ip-taken";
+
+    /// <summary>Another sandbox on the same host already publishes that host port and protocol.</summary>
+    public const string PortTaken = "port-taken";
 
     /// <summary>
     /// A sandbox on a host or null network can be on no other network, and only `run` puts a sandbox on a host

@@ -221,6 +221,9 @@ public sealed record SandboxRecord
 
     public IReadOnlyList<string> Command { get; init; } = [];
 
+    /// <summary>Published ports (`-p`), DNATed to the sandbox's first address on this host; each holds its host port in the store.</summary>
+    public IReadOnlyList<PortMapping> Ports { get; init; } = [];
+
     /// <summary>Path of the bind-mounted network namespace, for `ip netns` and `weft exec`.</summary>
     public required string NetworkNamespace { get; init; }
 

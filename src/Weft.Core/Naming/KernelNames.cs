@@ -27,6 +27,12 @@ public static class KernelNames
     public const string VethContainerPrefix = "wc";
     public const string VxlanPrefix = "vx-";
     public const string LocalBridgePrefix = "wb-";
+
+    /// <summary>The host-namespace end of an overlay network's uplink: "wu-" + 8 hex of the network id.</summary>
+    public const string UplinkPrefix = "wu-";
+
+    /// <summary>The network namespace's end of its uplink to the host namespace.</summary>
+    public const string UplinkNetworkSideName = "uplink";
     public const string NetworkNamespacePrefix = "weft-";
     public const string SandboxNamespacePrefix = "weftsb-";
 
@@ -56,6 +62,9 @@ public static class KernelNames
 
     /// <summary>The Linux bridge of a local-scope bridge network, in the host namespace: "wb-" + 8 hex of the network id.</summary>
     public static string LocalBridgeName(string networkId) => LocalBridgePrefix + HashOf(networkId);
+
+    /// <summary>The host end of an overlay network's uplink veth (egress and published ports pass through it).</summary>
+    public static string UplinkHostName(string networkId) => UplinkPrefix + HashOf(networkId);
 
     /// <summary>The interface name inside a sandbox for its n-th network: eth0, eth1, ...</summary>
     public static string SandboxInterfaceName(int index)

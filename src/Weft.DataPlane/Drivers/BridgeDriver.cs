@@ -8,8 +8,8 @@ namespace Weft.DataPlane.Drivers;
 
 /// <summary>
 /// The local-scope bridge driver: a Linux bridge in the host namespace (<c>wb-</c> + 8 hex of the network id) holding
-/// the gateway address, with a veth port per local endpoint, like Docker's default bridge. It never leaves the host;
-/// egress NAT and published ports come with their own issue.
+/// the gateway address, with a veth port per local endpoint, like Docker's default bridge. Its subnet leaves the host
+/// behind masquerade and its sandboxes can publish ports, both through Weft's firewall table (EdgeRules), unless internal.
 /// </summary>
 public sealed class BridgeDriver : INetworkDriver
 {
@@ -30,6 +30,12 @@ public sealed class BridgeDriver : INetworkDriver
 
     /// <summary>Only the gateway: bridges share the host's namespace, where one shared address could serve one network alone.</summary>
     public IReadOnlyList<IPAddress> DnsListenAddresses(NetworkRecord network) => DnsAddress(network) is { } gateway ? [gateway] : [];
+
+    public string? EgressInterface(NetworkRecord network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return network.Internal ? null : BuiltName(network);
+    }
 
     public string? SharedNamespacePath(NetworkRecord network) => null;
 

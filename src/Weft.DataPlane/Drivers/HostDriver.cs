@@ -45,6 +45,9 @@ public sealed class HostDriver(HostContext host) : INetworkDriver
 
     public IReadOnlyList<IPAddress> DnsListenAddresses(NetworkRecord network) => [];
 
+    /// <summary>Its sandboxes are the host's own processes: nothing to forward or masquerade.</summary>
+    public string? EgressInterface(NetworkRecord network) => null;
+
     public string? SharedNamespacePath(NetworkRecord network) => PinPath;
 
     public NetworkNamespace? OpenGatewayNamespace(NetworkRecord network) => null;

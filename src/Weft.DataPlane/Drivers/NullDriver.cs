@@ -23,6 +23,8 @@ public sealed class NullDriver : INetworkDriver
 
     public IReadOnlyList<IPAddress> DnsListenAddresses(NetworkRecord network) => [];
 
+    public string? EgressInterface(NetworkRecord network) => null;
+
     public string? SharedNamespacePath(NetworkRecord network) => null;
 
     public NetworkNamespace? OpenGatewayNamespace(NetworkRecord network) => null;

@@ -43,6 +43,12 @@ public sealed class OverlayDriver(HostContext host) : INetworkDriver, IDisposabl
     public IReadOnlyList<IPAddress> DnsListenAddresses(NetworkRecord network) =>
         DnsAddress(network) is { } gateway ? host.SharedDnsAddress is { } shared ? [gateway, shared] : [gateway] : [];
 
+    public string? EgressInterface(NetworkRecord network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return network.Internal ? null : KernelNames.UplinkHostName(network.Id);
+    }
+
     public string? SharedNamespacePath(NetworkRecord network) => null;
 
     public NetworkNamespace? OpenGatewayNamespace(NetworkRecord network) => NetworkNamespace.TryOpen(NamespaceName(network), host.NetnsDirectory);
@@ -249,7 +255,7 @@ public sealed class OverlayDriver(HostContext host) : INetworkDriver, IDisposabl
 
     /// <summary>The devices of Weft's in a network namespace: veth host ends and the VXLAN device.</summary>
     private static List<Link> WeftLinks(NetlinkHandle nl) =>
-        [.. nl.ListLinks().Where(l => KernelNames.IsVethHostName(l.Name) || (l is Vxlan && KernelNames.TryParseVxlanDeviceName(l.Name, out _)))];
+        [.. nl.ListLinks().Where(l => KernelNames.IsVethHostName(l.Name) || l.Name == KernelNames.UplinkNetworkSideName || (l is Vxlan && KernelNames.TryParseVxlanDeviceName(l.Name, out _)))];
 
     /// <summary>A network namespace this call created and could not finish is removed whole, so nothing half-built stays.</summary>
     private void RemoveHalfBuilt(NetworkRecord network)
@@ -268,7 +274,7 @@ public sealed class OverlayDriver(HostContext host) : INetworkDriver, IDisposabl
         }
     }
 
-    /// <summary>Loopback, the bridge with the gateway address, and the VXLAN device on it.</summary>
+    /// <summary>Loopback, the bridge with the gateway address, the VXLAN device on it, and the uplink unless the network is internal.</summary>
     private ApplyResult EnsureInfrastructure(NetworkNamespace ns, NetlinkHandle nl, NetworkRecord network, int mtu)
     {
         if (nl.FindLink("lo") is { Up: false })
@@ -276,7 +282,7 @@ public sealed class OverlayDriver(HostContext host) : INetworkDriver, IDisposabl
             nl.SetLinkUp("lo");
         }
         var result = BridgePorts.EnsureBridge(nl, KernelNames.OverlayBridgeName, network, mtu, DnsAddress(network) is null ? null : host.SharedDnsAddress);
-        return result + EnsureVxlan(ns, nl, VniOf(network), mtu);
+        return result + EnsureVxlan(ns, nl, VniOf(network), mtu) + Uplinks.Ensure(ns, nl, network, mtu);
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Weft.Api;
 using Weft.Cli.Requests;
 using Weft.Core.Errors;
+using Weft.Core.Model;
 
 namespace Weft.Cli.Commands.Sandbox;
 
@@ -75,6 +76,13 @@ internal sealed class RunCommand : WeftCommand
         HelpName = "NAME=VALUE",
     };
 
+    private readonly Option<string[]> _publish = new("--publish", "-p")
+    {
+        Description = "Publish a port of the sandbox on this host, repeatable: a DNAT in the kernel (no proxy), reached from other " +
+            "hosts, from this host and from its sandboxes; tcp unless /udp. The sandbox needs a network that is not internal",
+        HelpName = "[HOSTIP:]HOSTPORT:PORT[/tcp|udp]",
+    };
+
     private readonly Argument<string[]> _command = CommandArgument.Create("The command to run in the sandbox, with its arguments");
 
     public RunCommand(CliContext context)
@@ -91,6 +99,7 @@ internal sealed class RunCommand : WeftCommand
         Add(_hostname);
         Add(_addHost);
         Add(_env);
+        Add(_publish);
         Add(_command);
     }
 
@@ -132,7 +141,20 @@ internal sealed class RunCommand : WeftCommand
             ExtraHosts = parseResult.GetValue(_addHost) ?? [],
             Command = detach ? parseResult.GetRequiredValue(_command) : [],
             Environment = EnvironmentOf(parseResult, environmentLookup),
+            Ports = [.. (parseResult.GetValue(_publish) ?? []).Select(ParsePort)],
         };
+    }
+
+    private static PortMapping ParsePort(string text)
+    {
+        try
+        {
+            return PortMapping.Parse(text);
+        }
+        catch (WeftValidationException e)
+        {
+            throw new UsageException($"-p: {e.Message}");
+        }
     }
 
     /// <summary>Ctrl-C goes to the command in the sandbox, which may well ignore it (an interactive shell does).</summary>
