@@ -33,9 +33,12 @@ public static class UnderlayDetection
                 ?? throw new InvalidOperationException("the default route's device has no IPv4 address; pass --advertise-addr");
         }
         var link = nl.GetLink(chosen.LinkIndex);
-        // The routes of Weft's own bridge networks are left out: those subnets are networks of the cluster already, and a
-        // route published for one would refuse its subnet to any later network long after the network was removed.
-        var weftBridges = nl.ListLinks().Where(l => l.Name.StartsWith(KernelNames.LocalBridgePrefix, StringComparison.Ordinal)).Select(l => l.Index).ToHashSet();
+        // The routes through Weft's own devices (a bridge network's bridge, an overlay's uplink) are left out: those subnets
+        // are networks of the cluster already, and a route published for one would refuse its subnet to any later network
+        // long after the network was removed.
+        var weftBridges = nl.ListLinks()
+            .Where(l => l.Name.StartsWith(KernelNames.LocalBridgePrefix, StringComparison.Ordinal) || l.Name.StartsWith(KernelNames.UplinkPrefix, StringComparison.Ordinal))
+            .Select(l => l.Index).ToHashSet();
         var routes = nl.ListRoutes(AddressFamily.InterNetwork)
             .Where(r => r.Destination.PrefixLength > 0 && !(r.OutputLinkIndex is { } link && weftBridges.Contains(link)))
             .Select(r => IpNetwork.FromSystemNetwork(r.Destination))

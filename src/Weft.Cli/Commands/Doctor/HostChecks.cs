@@ -78,8 +78,8 @@ internal static class HostChecks
             yield return new DoctorFinding(FirewallCheck, Warning,
                 $"iptables' FORWARD chain (nft table ip filter) has policy DROP{by}: packets this host routes between its interfaces are dropped " +
                 "unless a rule accepts them. Overlay traffic between hosts never crosses it (VXLAN goes to and from this host, and each network " +
-                "bridges in its own namespace); a sandbox's traffic to the outside and published ports do, and Weft accepts those in its own " +
-                "table without editing Docker's rules",
+                "bridges in its own namespace); a sandbox's traffic to the outside and published ports do, and Weft accepts those with rules of its own " +
+                "(comment 'weft:') at the top of DOCKER-USER, the chain Docker keeps for other programs' rules, without editing Docker's rules",
                 "FORWARD");
         }
         else
@@ -91,12 +91,12 @@ internal static class HostChecks
         {
             var bridges = networks.Where(n => n.Driver == "bridge").Select(n => n.Name).ToList();
             var hit = dropping && bridges.Count > 0;
-            yield return new DoctorFinding(FirewallCheck, hit ? Warning : Info,
+            yield return new DoctorFinding(FirewallCheck, Info,
                 "br_netfilter is loaded (net.bridge.bridge-nf-call-iptables = 1): frames crossing a Linux bridge also pass iptables' FORWARD chain. " +
                 "Overlay networks bridge inside their own namespaces, whose FORWARD chain is empty, so they are not affected" +
-                (hit ? $"; the bridge network(s) {string.Join(", ", bridges)} bridge in this host's namespace, where the FORWARD policy DROP applies to them too" : ""),
-                "br_netfilter",
-                hit ? "iptables -I DOCKER-USER -i wb-+ -o wb-+ -j ACCEPT (or unload br_netfilter if nothing needs it: modprobe -r br_netfilter)" : null);
+                (hit ? $"; the bridge network(s) {string.Join(", ", bridges)} bridge in this host's namespace, where the FORWARD policy DROP applies to them too, " +
+                    "and Weft's own DOCKER-USER rules accept their traffic" : ""),
+                "br_netfilter");
         }
     }
 
