@@ -105,18 +105,23 @@ public sealed class PodmanEndToEndTests(PodmanLab podman) : IClassFixture<Podman
     }
 
     /// <remarks>
-    /// The port is mapped in the host's namespace, to the container's address; that address is not routed from the host's
-    /// namespace (a Weft network lives in a namespace of its own, and the host has no leg into it), so the mapped port
-    /// does not answer yet: that is the edge issue's host leg, as for `weft run` sandboxes.
+    /// The port is mapped in the host's namespace, to the container's address, which the host reaches through the
+    /// network's uplink (see decisions, "Edge of the host"): so the port answers other hosts.
     /// </remarks>
     [Fact]
-    public async Task P_reaches_the_chained_portmap_which_maps_the_port_to_the_container_on_its_host_until_rm()
+    public async Task P_reaches_the_chained_portmap_which_maps_the_port_to_the_container_and_answers_other_hosts_until_rm()
     {
         await podman.CreateNetworkAsync("pub-net", "10.0.41.0/24");
         await podman.RunWebAsync(2, "pubweb", "--network", "pub-net", "-p", "8080:80");
         var address = await podman.AddressOfAsync(2, "pubweb", "pub-net");
         var (_, rules) = await Lab.RunOnHostAsync(2, "iptables", "-t", "nat", "-S");
         Assert.Contains($"--dport 8080 -j DNAT --to-destination {address}:80", rules, StringComparison.Ordinal);
+        var url = $"http://{Lab.Host(2).Address}:8080/";
+        foreach (var other in new[] { 1, 3 })
+        {
+            await LabFixture.EventuallyAsync(async () => (await Lab.RunOnHostAsync(other, "curl", "-s", "-m", "3", url)).Output.Contains("hello-from-pubweb", StringComparison.Ordinal),
+                $"host{other} fetches {url}, host2's port mapped by portmap", 15);
+        }
         await Lab.PodmanOkAsync(2, "rm", "-f", "-t", "0", "pubweb");
         (_, rules) = await Lab.RunOnHostAsync(2, "iptables", "-t", "nat", "-S");
         Assert.DoesNotContain("--dport 8080", rules, StringComparison.Ordinal);

@@ -15,10 +15,18 @@ public sealed class ApiContractTests
     }
 
     [Fact]
-    public void A_sandbox_request_with_only_a_name_has_no_networks_hosts_command_or_environment()
+    public void A_sandbox_request_with_a_name_and_an_empty_command_has_no_networks_hosts_command_or_environment()
     {
-        var request = JsonSerializer.Deserialize("""{"name":"shell"}""", ApiJsonContext.Default.CreateSandboxRequest)!;
+        var request = JsonSerializer.Deserialize("""{"name":"shell","command":[]}""", ApiJsonContext.Default.CreateSandboxRequest)!;
 
         Assert.Equal(("shell", 0, 0, 0, 0), (request.Name, request.Networks.Count, request.ExtraHosts.Count, request.Command.Count, request.Environment.Count));
+    }
+
+    [Fact]
+    public void A_sandbox_request_without_a_command_is_refused_by_the_field_name()
+    {
+        var e = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize("""{"name":"shell"}""", ApiJsonContext.Default.CreateSandboxRequest));
+
+        Assert.Contains("'command'", e.Message, StringComparison.Ordinal);
     }
 }

@@ -139,7 +139,7 @@ public class EndToEndTests
         var run = await InProcessCli.RunAsync("--socket", agent.SocketPath, "ps", "--all-hosts");
 
         Assert.Equal((0, ""), (run.ExitCode, run.Stderr));
-        Assert.Contains("web1   node1   running   4242   test-net=10.0.10.2, back-net=10.1.0.5   sleep infinity", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("web1   node1   running   4242   test-net=10.0.10.2, back-net=10.1.0.5   -       sleep infinity", run.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

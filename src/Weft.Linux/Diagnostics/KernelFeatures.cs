@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Weft.Linux.Firewall;
 using Weft.Linux.Links;
 using Weft.Linux.Namespaces;
 
@@ -71,7 +72,7 @@ public static class KernelFeatures
     /// </summary>
     private static KernelFeature NfTables(NetworkNamespace netns)
     {
-        if (NftTool.Find() is not { } nft)
+        if (Nftables.InstalledTool is not { } nft)
         {
             return Directory.Exists("/sys/module/nf_tables")
                 ? new KernelFeature("nf_tables", true, "the nf_tables module is loaded (the nft tool is not installed)")

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
+using Weft.Linux.Firewall;
 
 namespace Weft.Linux.Diagnostics;
 
@@ -11,26 +11,18 @@ public sealed record HostFirewall(string? ForwardPolicy, bool DockerChains);
 /// <summary>The nft tool, run read-only: Weft's rules go through its own layer, this only reads what others made.</summary>
 public static class NftTool
 {
-    private static readonly string[] Places = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"];
-
-    public static string? Find() => Places.FirstOrDefault(File.Exists);
-
     /// <summary>Reads the ruleset of the calling thread's namespace; null when nft is not installed.</summary>
     /// <exception cref="InvalidOperationException">nft failed; the message is nft's own.</exception>
     public static HostFirewall? ReadHostFirewall()
     {
-        if (Find() is not { } nft)
+        if (Nftables.InstalledTool is null)
         {
             return null;
         }
-        var start = new ProcessStartInfo(nft) { ArgumentList = { "-j", "list", "ruleset" }, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("nft did not start");
-        var errorTask = process.StandardError.ReadToEndAsync();
-        var json = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return process.ExitCode == 0
+        var (exit, json, error) = Nftables.Execute(["-j", "list", "ruleset"], null);
+        return exit == 0
             ? ParseHostFirewall(json)
-            : throw new InvalidOperationException($"nft -j list ruleset: exit {process.ExitCode}: {errorTask.Result.Trim()}");
+            : throw new InvalidOperationException($"nft -j list ruleset: exit {exit}: {error.Trim()}");
     }
 
     /// <summary>Picks the FORWARD chain of iptables-nft's `ip filter` table and Docker's chains out of nft's JSON.</summary>

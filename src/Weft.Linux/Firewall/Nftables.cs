@@ -14,8 +14,12 @@ public static class Nftables
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>Where Debian's nftables package puts the tool; PATH is the fallback.</summary>
-    private static string Tool => File.Exists("/usr/sbin/nft") ? "/usr/sbin/nft" : "nft";
+    private static readonly string[] Places = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"];
+
+    /// <summary>Where the nft tool is installed (Debian's nftables package: /usr/sbin/nft); null when it is not.</summary>
+    public static string? InstalledTool => Places.FirstOrDefault(File.Exists);
+
+    private static string Tool => InstalledTool ?? "nft";
 
     /// <summary>Makes the kernel's table exactly <paramref name="table"/>, atomically.</summary>
     /// <exception cref="KernelException">nft is missing or refused the batch (its message says why).</exception>
@@ -148,7 +152,8 @@ public static class Nftables
         }
     }
 
-    private static (int Exit, string Output, string Error) Execute(string[] arguments, string? input)
+    /// <summary>Runs nft with <paramref name="arguments"/> (and <paramref name="input"/> on stdin): exit code, stdout, stderr.</summary>
+    internal static (int Exit, string Output, string Error) Execute(string[] arguments, string? input)
     {
         var start = new ProcessStartInfo(Tool)
         {
