@@ -11,7 +11,7 @@ want=(iproute2 iputils-ping procps util-linux iperf3 nftables)
 for arg in "$@"; do
   case $arg in
     --tests) want+=(etcd-server etcd-client sqlite3 tshark iptables bind9-dnsutils busybox dnsmasq-base podman containernetworking-plugins curl docker.io) ;;
-    --bench) want+=(etcd-server etcd-client tshark containernetworking-plugins docker.io busybox dnsperf dnsmasq-base) ;;
+    --bench) want+=(etcd-server etcd-client tshark containernetworking-plugins docker.io busybox dnsperf dnsmasq-base wrk) ;;
     *) echo "setup.sh: unknown option '$arg' (use --tests or --bench)" >&2; exit 2 ;;
   esac
 done
