@@ -63,8 +63,16 @@ public sealed class PeerLiveness(ClusterView view, string localHostId, ILogger<P
                     probe.Send(vtep);
                 }
             }
-            var wake = _book.AnyUndecided ? EagerInterval : nextRound - DateTimeOffset.UtcNow;
-            await Task.WhenAny(view.WaitForChangeAsync(seen, stop), Task.Delay(wake > TimeSpan.Zero ? wake : TimeSpan.Zero, stop));
+            // With every peer's lease alive there is nobody to probe: only a change of the view (a lease gone) wakes the loop.
+            var changed = view.WaitForChangeAsync(seen, stop);
+            if (view.Loaded && !_book.Probed.Any())
+            {
+                await changed.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
+            // Before the view is loaded there is no round to wait for; the bound covers a load that raced with the check.
+            var wake = !view.Loaded ? Interval : _book.AnyUndecided ? EagerInterval : nextRound - DateTimeOffset.UtcNow;
+            await Task.WhenAny(changed, Task.Delay(wake > TimeSpan.Zero ? wake : TimeSpan.Zero, stop));
         }
     }
 

@@ -13,12 +13,14 @@ namespace Weft.Agent.Reconcile;
 /// <item>in every overlay network's namespace: links, neighbours and FDB entries;</item>
 /// <item>in every sandbox namespace whose interfaces Weft owns: links, addresses and routes;</item>
 /// <item>the names of the network namespaces themselves: one that `ip netns del` removed, or that now leads to another
-/// namespace, is reported within <see cref="NameCheckInterval"/> (unmounting raises no netlink event).</item>
+/// namespace, is reported as soon as the namespace directory or the mount table changes (unmounting raises no netlink
+/// event; <see cref="NamespaceNamesWatch"/>), or within <see cref="NameCheckInterval"/> where inotify is not available.</item>
 /// </list>
+/// All of it sleeps in the process's one event thread: an idle host wakes the agent for none of it.
 /// </summary>
 public sealed class DriftWatch : IDisposable
 {
-    /// <summary>How often the network namespaces' names are compared with the namespaces watched: a stat each.</summary>
+    /// <summary>Without inotify, how often the network namespaces' names are compared with the namespaces watched: a stat each.</summary>
     public static readonly TimeSpan NameCheckInterval = TimeSpan.FromMilliseconds(250);
 
     private const EventGroups NetworkEvents = EventGroups.Links | EventGroups.Neighbors;
@@ -32,8 +34,9 @@ public sealed class DriftWatch : IDisposable
     private readonly Timer _nameCheck;
 
     private bool _checkingNames;
+    private NamespaceNamesWatch? _names;
 
-    /// <summary>The name check runs only while there are networks to check: an idle agent is not woken for nothing.</summary>
+    /// <summary>The names are checked only while there are networks to check, and only when a name or a mount changed.</summary>
     public DriftWatch() => _nameCheck = new Timer(_ => CheckNames());
 
     /// <summary>
@@ -57,9 +60,36 @@ public sealed class DriftWatch : IDisposable
             if (_checkingNames != _networks.Count > 0)
             {
                 _checkingNames = _networks.Count > 0;
-                var period = _checkingNames ? NameCheckInterval : Timeout.InfiniteTimeSpan;
-                _nameCheck.Change(period, period);
+                WatchNames(directory);
             }
+        }
+    }
+
+    /// <summary>
+    /// Starts or stops watching the names (<see cref="_checkingNames"/>), with one comparison at the start: a name may
+    /// have gone between the pass that built the network and the watch.
+    /// </summary>
+    private void WatchNames(string directory)
+    {
+        _names?.Dispose();
+        _names = null;
+        var period = Timeout.InfiniteTimeSpan;
+        if (_checkingNames)
+        {
+            try
+            {
+                // The check runs on the thread pool: the event thread only hands over.
+                _names = NamespaceNamesWatch.Start(directory, () => ThreadPool.QueueUserWorkItem(_ => CheckNames()));
+            }
+            catch (KernelException)
+            {
+                period = NameCheckInterval; // no inotify instance left: compare on a timer
+            }
+            _nameCheck.Change(_names is null ? period : TimeSpan.Zero, period);
+        }
+        else
+        {
+            _nameCheck.Change(period, period);
         }
     }
 
@@ -131,6 +161,8 @@ public sealed class DriftWatch : IDisposable
         _nameCheck.Dispose();
         lock (_lock)
         {
+            _names?.Dispose();
+            _names = null;
             foreach (var w in _networks.Values.Concat(_sandboxes.Values))
             {
                 w.Watcher.Dispose();

@@ -9,22 +9,24 @@ namespace Weft.Linux.Events;
 
 /// <summary>
 /// Subscribes to rtnetlink multicast groups in one namespace and delivers typed events on a channel.
-/// A dedicated thread reads the socket, so a slow consumer never stalls the kernel side; the channel
-/// is unbounded and an overflowing socket is reported as <see cref="EventsLost"/>.
+/// The process's one event thread (<see cref="ReadinessLoop"/>) reads the socket whenever it is readable, so a slow
+/// consumer never stalls the kernel side and a watched namespace costs no thread of its own; the channel is unbounded
+/// and an overflowing socket is reported as <see cref="EventsLost"/>.
 /// </summary>
 public sealed class NetlinkWatcher : IDisposable, IAsyncDisposable
 {
     private readonly NetlinkSocket _socket;
     private readonly Channel<NetlinkEvent> _channel = Channel.CreateUnbounded<NetlinkEvent>(new UnboundedChannelOptions { SingleWriter = true });
-    private readonly Thread _reader;
-    private readonly Wakeup _stop = new();
-    private volatile bool _stopping;
+    private readonly ReadinessLoop.Registration _registration;
+
+    /// <summary>The receive buffer, one for all watchers: handlers run only on the loop's thread, one at a time.</summary>
+    [ThreadStatic]
+    private static byte[]? t_buffer;
 
     private NetlinkWatcher(NetlinkSocket socket)
     {
         _socket = socket;
-        _reader = new Thread(ReadLoop) { IsBackground = true, Name = "weft-netlink-events" };
-        _reader.Start();
+        _registration = ReadinessLoop.Shared.Register(socket.Handle, ReadinessLoop.EPOLLIN, ReadAvailable);
     }
 
     /// <summary>The events, in kernel order.</summary>
@@ -45,11 +47,8 @@ public sealed class NetlinkWatcher : IDisposable, IAsyncDisposable
 
     public void Dispose()
     {
-        _stopping = true;
-        _stop.Signal();
-        _reader.Join();
+        _registration.Dispose();
         _socket.Dispose();
-        _stop.Dispose();
         _channel.Writer.TryComplete();
     }
 
@@ -95,20 +94,14 @@ public sealed class NetlinkWatcher : IDisposable, IAsyncDisposable
         }
     }
 
-    private void ReadLoop()
+    /// <summary>Reads every queued datagram (the loop calls it when the socket is readable); false ends the watch.</summary>
+    private bool ReadAvailable()
     {
-        var buffer = new byte[256 * 1024];
+        var buffer = t_buffer ??= new byte[256 * 1024];
         try
         {
-            while (!_stopping)
+            while (true)
             {
-                // Closing a netlink socket does not wake a thread blocked in recv on it: Dispose signals the wake-up
-                // instead, so an idle watcher sleeps without a timeout.
-                if (!_socket.WaitReadable(-1, _stop))
-                {
-                    continue;
-                }
-
                 var length = _socket.Receive(buffer, blocking: false, out var errno);
                 if (length < 0)
                 {
@@ -120,7 +113,7 @@ public sealed class NetlinkWatcher : IDisposable, IAsyncDisposable
 
                     if (errno == Errno.EAGAIN)
                     {
-                        continue;
+                        return true;
                     }
 
                     throw new NetlinkException(errno, "receive", "netlink events");
@@ -140,10 +133,8 @@ public sealed class NetlinkWatcher : IDisposable, IAsyncDisposable
 #pragma warning restore CA1031
         {
             _channel.Writer.TryComplete(e);
-            return;
+            return false;
         }
-
-        _channel.Writer.TryComplete();
     }
 
     private static NetlinkEvent? Decode(in NetlinkMessage m)
