@@ -109,7 +109,13 @@ public sealed unsafe class PacketSocket : IDisposable
     /// <paramref name="buffer"/>. Returns the frame's length on the wire, which exceeds the buffer when the frame was
     /// cut to fit (<c>Math.Min(result, buffer.Length)</c> bytes are valid), or -1 when the time ran out.
     /// </summary>
-    public int Receive(Span<byte> buffer, TimeSpan timeout)
+    public int Receive(Span<byte> buffer, TimeSpan timeout) => Receive(buffer, timeout, null);
+
+    /// <summary>
+    /// As <see cref="Receive(Span{byte}, TimeSpan)"/>, and returns -1 as soon as <paramref name="interrupt"/> is signalled:
+    /// a thread that serves the socket can then wait without a timeout, so an idle socket never wakes it.
+    /// </summary>
+    public int Receive(Span<byte> buffer, TimeSpan timeout, Wakeup? interrupt)
     {
         // Try first and wait only when the queue is empty: under load that is one system call per frame, not two.
         var n = TryReceive(buffer);
@@ -119,7 +125,7 @@ public sealed unsafe class PacketSocket : IDisposable
         }
 
         var timeoutMs = timeout < TimeSpan.Zero ? -1 : (int)Math.Min(int.MaxValue, Math.Ceiling(timeout.TotalMilliseconds));
-        return WaitReadable(timeoutMs) ? TryReceive(buffer) : -1;
+        return WaitReadable(timeoutMs, interrupt) ? TryReceive(buffer) : -1;
     }
 
     /// <summary>One non-blocking receive: the frame's wire length, or -1 when none is queued.</summary>
@@ -214,21 +220,25 @@ public sealed unsafe class PacketSocket : IDisposable
         }
     }
 
-    private bool WaitReadable(int timeoutMs)
+    private bool WaitReadable(int timeoutMs, Wakeup? interrupt)
     {
         var added = false;
+        var addedWake = false;
         try
         {
             _handle.DangerousAddRef(ref added);
+            interrupt?.Handle.DangerousAddRef(ref addedWake);
             var deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+            var poll = stackalloc Libc.PollFd[2];
             while (true)
             {
-                var poll = new Libc.PollFd { Fd = _handle.Value, Events = Libc.POLLIN };
+                poll[0] = new Libc.PollFd { Fd = _handle.Value, Events = Libc.POLLIN };
+                poll[1] = new Libc.PollFd { Fd = interrupt?.Handle.Value ?? -1, Events = Libc.POLLIN }; // poll(2) skips a negative fd
                 var remaining = timeoutMs < 0 ? -1 : (int)Math.Max(0, deadline - Environment.TickCount64);
-                var ready = Libc.Poll(&poll, 1, remaining);
+                var ready = Libc.Poll(poll, 2, remaining);
                 if (ready > 0)
                 {
-                    return true;
+                    return (poll[1].Revents & Libc.POLLIN) == 0;
                 }
 
                 if (ready == 0)
@@ -245,6 +255,10 @@ public sealed unsafe class PacketSocket : IDisposable
         }
         finally
         {
+            if (addedWake)
+            {
+                interrupt!.Handle.DangerousRelease();
+            }
             if (added)
             {
                 _handle.DangerousRelease();

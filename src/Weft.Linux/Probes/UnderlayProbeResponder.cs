@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using Weft.Linux.Interop;
 using Weft.Linux.Links;
 using Weft.Linux.Packets;
 
@@ -96,9 +97,12 @@ public sealed class UnderlayProbeResponder : IDisposable
     public void Run(CancellationToken stop)
     {
         var buffer = new byte[UnderlayProbeMessage.EthernetHeaderLength + 9216];
+        // Stopping signals the wake-up, so the wait needs no timeout: an agent nobody probes is never woken here.
+        using var stopped = new Wakeup();
+        using var registration = stop.Register(stopped.Signal);
         while (!stop.IsCancellationRequested)
         {
-            var length = _frames.Receive(buffer, TimeSpan.FromMilliseconds(500));
+            var length = _frames.Receive(buffer, Timeout.InfiniteTimeSpan, stopped);
             if (length < 0)
             {
                 continue;
