@@ -11,7 +11,8 @@ using Weft.Testing;
 // bench/run scale [HOSTS] [PER_HOST]: a lab of HOSTS hosts (default 20, embedded store), PER_HOST sandboxes
 // each (default 10) on one overlay, created concurrently per host and across hosts. Measures the time from
 // the first sandbox creation until every host's VXLAN device holds an FDB entry for every remote endpoint
-// (read from the kernel, polled), then the agents' resident memory and idle CPU.
+// (read from the kernel, polled), then the agents' resident memory and, over 30 quiet seconds, their idle CPU, wake-ups
+// and threads; the medians of idle CPU and memory are printed against issue 15's budgets (TARGET lines).
 // Peer, in the same run: iproute2 installing the same remote entries (FDB + neighbour, the same MACs, IPs
 // and VTEPs) straight into one fresh namespace per host, hosts in parallel, through `ip netns exec NS
 // bridge -batch` and `ip netns exec NS ip -batch`. That is the kernel-programming floor, with no store, no
@@ -22,7 +23,8 @@ var hostCount = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCultur
 var perHost = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 const string Network = "bench-scale";
 const int ClockTicksPerSecond = 100; // USER_HZ on every Linux ABI Weft targets
-var idle = TimeSpan.FromSeconds(10);
+var idle = TimeSpan.FromSeconds(30); // issue 15 budgets idle CPU per agent: long enough for a few resync passes
+const double IdleCpuTarget = 0.5, RssTarget = 40; // issue 15: per agent, median of the 20
 var convergenceLimit = TimeSpan.FromSeconds(180);
 
 using var interruption = new Interruption();
@@ -94,11 +96,18 @@ try
         Console.WriteLine($"  warning: agent pid {pid} is '{File.ReadAllText($"/proc/{pid}/comm").Trim()}', not weft; figures below are of that process");
     }
     var before = pids.Select(CpuTicks).ToArray();
+    var childrenBefore = pids.Select(ChildCpuTicks).ToArray();
+    var switchesBefore = pids.Select(ContextSwitches).ToArray();
     var idleClock = Stopwatch.StartNew();
     await Task.Delay(idle, ct);
     var after = pids.Select(CpuTicks).ToArray();
+    var childrenAfter = pids.Select(ChildCpuTicks).ToArray();
+    var switchesAfter = pids.Select(ContextSwitches).ToArray();
+    var threads = pids.Select(p => (double)Directory.GetDirectories($"/proc/{p}/task").Length).ToArray();
     var seconds = idleClock.Elapsed.TotalSeconds;
     var cpu = before.Zip(after, (b, a) => (a - b) / (double)ClockTicksPerSecond / seconds * 100).ToArray();
+    var childCpu = childrenBefore.Zip(childrenAfter, (b, a) => (a - b) / (double)ClockTicksPerSecond / seconds * 100).ToArray();
+    var wakeups = switchesBefore.Zip(switchesAfter, (b, a) => WakeupsBetween(b, a) / seconds).ToArray();
     var rss = pids.Select(p => StatusMiB(p, "VmRSS")).ToArray();
     var anon = pids.Select(p => StatusMiB(p, "RssAnon")).ToArray();
     BenchResult.Figure("agent resident memory (VmRSS): median", Stats.Median(rss), "MiB");
@@ -109,6 +118,11 @@ try
     BenchResult.Figure($"agent idle CPU over {seconds:0} s: median (% of one core)", Stats.Median(cpu), "%");
     BenchResult.Figure("agent idle CPU: busiest (% of one core)", cpu.Max(), "%");
     BenchResult.Figure("agent idle CPU: all agents together (% of one core)", cpu.Sum(), "%");
+    BenchResult.Figure("  processes it ran and waited for (nft): median", Stats.Median(childCpu), "%");
+    BenchResult.Figure("agent idle wake-ups (context switches): median", Stats.Median(wakeups), "/s");
+    BenchResult.Figure("agent threads: median", Stats.Median(threads), "threads");
+    Target("agent idle CPU, median of the agents (% of one core)", Stats.Median(cpu), IdleCpuTarget, "%");
+    Target("agent resident memory (VmRSS), median of the agents", Stats.Median(rss), RssTarget, "MiB");
 
     // ---- Peer: iproute2 installing the same entries directly, one namespace per host, hosts in parallel.
     var detail = await clients[0].InspectNetworkAsync(Network, ct);
@@ -277,6 +291,45 @@ static long CpuTicks(int pid)
     var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
 }
+
+// Issue 15's budgets: "TARGET what: median V, target ≤ T, ratio T/V (met)"; ratio > 1 means within the budget.
+static void Target(string what, double median, double target, string unit) =>
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"TARGET {what}: median {median:0.###} {unit}, target ≤ {target} {unit}, ratio {target / median:0.##} ({(median <= target ? "met" : "NOT met")})"));
+
+static long ChildCpuTicks(int pid)
+{
+    // cutime and cstime, the 14th and 15th fields after the name: the processes the agent waited for (nft, say).
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    return long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
+}
+
+// Every thread's voluntary and involuntary context switches, by thread id: each one is a time the thread slept or
+// was put aside, so the difference between two reads counts the agent's wake-ups.
+static Dictionary<int, long> ContextSwitches(int pid)
+{
+    var switches = new Dictionary<int, long>();
+    foreach (var task in Directory.GetDirectories($"/proc/{pid}/task"))
+    {
+        try
+        {
+            switches[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = File.ReadLines(Path.Combine(task, "status"))
+                .Where(l => l.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal) || l.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                .Sum(l => long.Parse(l.Split(':')[1].Trim(), CultureInfo.InvariantCulture));
+        }
+        catch (IOException)
+        {
+            // The thread ended in between (a thread-pool worker retiring).
+        }
+    }
+    return switches;
+}
+
+// Threads that lived through the interval count their difference, threads born in it all of theirs; threads that
+// ended in it are lost (an undercount, small against the long-lived threads).
+static long WakeupsBetween(Dictionary<int, long> before, Dictionary<int, long> after) =>
+    after.Sum(t => t.Value - before.GetValueOrDefault(t.Key));
 
 static double StatusMiB(int pid, string field)
 {

@@ -59,6 +59,42 @@ public sealed class EventTests : IDisposable
         Assert.Equal("here0", first.Link.Name);
     }
 
+    [Fact]
+    public async Task Watchers_of_many_namespaces_each_get_their_own_events_and_a_disposed_one_ends_its_stream()
+    {
+        // Every watcher shares the process's one event thread: none may miss its events or see another's.
+        var watched = Enumerable.Range(0, 6).Select(i => _namespaces.CreateWithNetlink($"em{i}")).ToList();
+        var watchers = watched.Select(w => NetlinkWatcher.Start(EventGroups.Links, w.Namespace)).ToList();
+        try
+        {
+            for (var i = 0; i < watched.Count; i++)
+            {
+                watched[i].Netlink.AddLink(new Bridge { Name = $"many{i}" });
+            }
+            for (var i = 0; i < watched.Count; i++)
+            {
+                var first = await Next<LinkEvent>(watchers[i], _ => true);
+                Assert.Equal($"many{i}", first.Link.Name);
+            }
+
+            watchers[0].Dispose();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await foreach (var _ in watchers[0].ReadAllAsync(timeout.Token))
+            {
+                // Whatever was queued before the end; the stream must then end rather than wait.
+            }
+            watched[1].Netlink.AddLink(new Bridge { Name = "after0" });
+            Assert.Equal("after0", (await Next<LinkEvent>(watchers[1], e => e.Link.Name == "after0")).Link.Name);
+        }
+        finally
+        {
+            foreach (var w in watchers)
+            {
+                w.Dispose();
+            }
+        }
+    }
+
     private static async Task<T> Next<T>(NetlinkWatcher watcher, Func<T, bool> match)
         where T : NetlinkEvent
     {
