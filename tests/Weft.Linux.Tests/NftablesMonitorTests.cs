@@ -85,7 +85,8 @@ public sealed class NftablesMonitorTests : IDisposable
     public async Task A_rule_deleted_in_a_watched_table_or_chain_is_reported_and_others_are_not()
     {
         var ns = _namespaces.Create("nm");
-        Nft(ns, "table ip weft { chain ports { tcp dport 8080 accept comment \"p\" } }\ntable ip filter { chain OTHER { } chain DOCKER-USER { } }\n");
+        Nft(ns, "add table ip weft\nadd chain ip weft ports\nadd rule ip weft ports tcp dport 8080 accept comment \"p\"\n" +
+            "add table ip filter\nadd chain ip filter OTHER\nadd chain ip filter DOCKER-USER\n");
         var reports = 0;
         var reported = new SemaphoreSlim(0);
         using var monitor = ns.Run(() => NftablesMonitor.Start([new NftWatch("ip", "weft"), new NftWatch("ip", "filter", "DOCKER-USER")], () =>
