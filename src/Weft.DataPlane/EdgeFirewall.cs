@@ -10,6 +10,15 @@ namespace Weft.DataPlane;
 /// </summary>
 public sealed class EdgeFirewall
 {
+    /// <summary>Docker's chain for other programs' rules, in iptables' filter table.</summary>
+    public const string DockerUserChain = "DOCKER-USER";
+
+    /// <summary>
+    /// What the kernel announces changes of (see <see cref="NftablesMonitor"/>): Weft's table, and Docker's chain where
+    /// Weft keeps rules. iptables-legacy has no notifications: its chain is verified on the resync only.
+    /// </summary>
+    public static IReadOnlyList<NftWatch> Watched { get; } = [new(EdgeRules.Family, EdgeRules.Table), new("ip", "filter", DockerUserChain)];
+
     private string? _applied;
 
     /// <summary>
@@ -50,8 +59,14 @@ public sealed class EdgeFirewall
             }
         }
         // Docker's FORWARD policy DROP would stop both (a drop in another table is final): Weft's rules go in the chain
-        // Docker keeps for others. Checked on every verification, since a dockerd may start after the agent.
-        if (Nftables.ReplaceTagged("ip", "filter", "DOCKER-USER", EdgeRules.ForeignTag, EdgeRules.DockerUser(wanted is not null)))
+        // Docker keeps for others, in iptables-nft's table and in iptables-legacy's, whichever this host's Docker uses.
+        // Checked on every verification, since a dockerd may start after the agent.
+        var dockerUser = EdgeRules.DockerUser(wanted is not null);
+        if (Nftables.ReplaceTagged("ip", "filter", DockerUserChain, EdgeRules.ForeignTag, [.. dockerUser.Select(r => r.ToNft())]))
+        {
+            result += new ApplyResult(1, 0);
+        }
+        if (LegacyIptables.ReplaceTagged("filter", DockerUserChain, EdgeRules.ForeignTag, dockerUser))
         {
             result += new ApplyResult(1, 0);
         }

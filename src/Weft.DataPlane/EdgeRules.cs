@@ -82,25 +82,25 @@ public static class EdgeRules
     public const string ForeignTag = "weft:";
 
     /// <summary>
-    /// Weft's rules for Docker's DOCKER-USER chain (iptables-nft, table ip filter), where Docker's documentation puts other
-    /// programs' rules: dockerd sets the FORWARD policy to DROP, and a drop in any table is final, so an accept in Weft's
-    /// own table cannot let egress and published ports through. Traffic out of and into Weft's networks is accepted there,
-    /// except what enters Docker's own bridges, which returns to Docker's rules. Written so that iptables still reads the
-    /// chain (interface matches and verdicts only). Empty when Weft forwards nothing.
+    /// Weft's rules for Docker's DOCKER-USER chain (iptables-nft's table ip filter, or iptables-legacy's filter), where
+    /// Docker's documentation puts other programs' rules: dockerd sets the FORWARD policy to DROP, and a drop in any table
+    /// is final, so an accept in Weft's own table cannot let egress and published ports through. Traffic out of and into
+    /// Weft's networks is accepted there, except what enters Docker's own bridges, which returns to Docker's rules.
+    /// Interface matches and verdicts only, so that iptables still reads the chain. Empty when Weft forwards nothing.
     /// </summary>
-    public static IReadOnlyList<NftRule> DockerUser(bool forwarding)
+    public static IReadOnlyList<InterfaceRule> DockerUser(bool forwarding)
     {
         if (!forwarding)
         {
             return [];
         }
-        var rules = new List<NftRule>();
+        var rules = new List<InterfaceRule>();
         foreach (var ours in new[] { KernelNames.UplinkPrefix + "*", KernelNames.LocalBridgePrefix + "*" })
         {
-            rules.Add(new NftRule($"{ForeignTag} {ours} into docker0 is Docker's to decide", $"iifname {Quote(ours)} oifname \"docker*\" counter return"));
-            rules.Add(new NftRule($"{ForeignTag} {ours} into Docker networks is Docker's to decide", $"iifname {Quote(ours)} oifname \"br-*\" counter return"));
-            rules.Add(new NftRule($"{ForeignTag} out of {ours}", $"iifname {Quote(ours)} counter accept"));
-            rules.Add(new NftRule($"{ForeignTag} into {ours}", $"oifname {Quote(ours)} counter accept"));
+            rules.Add(new InterfaceRule($"{ForeignTag} {ours} into docker0 is Docker's to decide", ours, "docker*", InterfaceVerdict.Return));
+            rules.Add(new InterfaceRule($"{ForeignTag} {ours} into Docker networks is Docker's to decide", ours, "br-*", InterfaceVerdict.Return));
+            rules.Add(new InterfaceRule($"{ForeignTag} out of {ours}", ours, null, InterfaceVerdict.Accept));
+            rules.Add(new InterfaceRule($"{ForeignTag} into {ours}", null, ours, InterfaceVerdict.Accept));
         }
         return rules;
     }

@@ -68,6 +68,52 @@ public sealed class EdgeEndToEndTests : IAsyncLifetime
         Assert.False(await LabFixture.PingAsync(s2.NetworkNamespace, s1.Endpoints[0].Address!), "overlay b → overlay a");
         Assert.False(await LabFixture.PingAsync(s4.NetworkNamespace, s1.Endpoints[0].Address!), "bridge → overlay a");
         Assert.True(await LabFixture.PingAsync(s1.NetworkNamespace, Outside), "and the overlay still reaches the outside");
+
+        await A_legacy_forward_drop_is_met_in_DOCKER_USER_and_another_managers_is_explained(s1.NetworkNamespace, s4.NetworkNamespace);
+    }
+
+    /// <summary>
+    /// A Docker that uses iptables-legacy keeps its FORWARD DROP in x_tables, where no nft rule helps: Weft keeps its rules
+    /// at the top of the legacy DOCKER-USER too. Without DOCKER-USER the DROP is another firewall manager's: Weft leaves it
+    /// alone and doctor says what to run. Made by hand in host1's namespace (iptables-legacy works there as on a host).
+    /// </summary>
+    private async Task A_legacy_forward_drop_is_met_in_DOCKER_USER_and_another_managers_is_explained(string overlaySandbox, string bridgeSandbox)
+    {
+        async Task<string> Legacy(params string[] arguments)
+        {
+            var (code, output) = await _lab.RunOnHostAsync(1, ["iptables-legacy", "-w", .. arguments]);
+            Assert.True(code == 0, $"iptables-legacy {string.Join(' ', arguments)}: {output}");
+            return output;
+        }
+        await Legacy("-N", "DOCKER-USER");
+        await Legacy("-I", "FORWARD", "-j", "DOCKER-USER");
+        await Legacy("-P", "FORWARD", "DROP");
+        try
+        {
+            // No notifications from x_tables: the resync (10 s) finds the chain.
+            await LabFixture.EventuallyAsync(async () => (await Legacy("-S", "DOCKER-USER")).Contains("-i wu-+ -m comment --comment \"weft: out of wu-*\" -j ACCEPT", StringComparison.Ordinal),
+                "Weft's rules at the top of the legacy DOCKER-USER", 15);
+            Assert.True(await LabFixture.PingAsync(overlaySandbox, Outside, 2), "overlay → outside through a legacy FORWARD DROP with DOCKER-USER");
+            Assert.True(await LabFixture.PingAsync(bridgeSandbox, Outside, 2), "bridge → outside through a legacy FORWARD DROP with DOCKER-USER");
+            var doctor = (await _lab.WeftAsync(1, "doctor")).Output;
+            Assert.Contains("iptables-legacy's FORWARD chain has policy DROP (a Docker using iptables-legacy", doctor, StringComparison.Ordinal);
+
+            // Another manager's DROP (no DOCKER-USER): left as it is, and explained with the command. Removed in one restore,
+            // so no resync can put Weft's rules back in between.
+            var (removed, why) = await _lab.RunOnHostAsync(1, "sh", "-c",
+                "printf '*filter\\n-D FORWARD -j DOCKER-USER\\n-F DOCKER-USER\\n-X DOCKER-USER\\nCOMMIT\\n' | iptables-legacy-restore -w --noflush");
+            Assert.True(removed == 0, why);
+            Assert.False(await LabFixture.PingAsync(overlaySandbox, Outside), "Weft does not open another manager's FORWARD DROP");
+            doctor = (await _lab.WeftAsync(1, "doctor")).Output;
+            Assert.Contains("iptables-legacy's FORWARD chain has policy DROP and no Docker DOCKER-USER chain", doctor, StringComparison.Ordinal);
+            Assert.Contains("fix: iptables-legacy -I FORWARD -i wu-+ -j ACCEPT && iptables-legacy -I FORWARD -o wu-+ -j ACCEPT", doctor, StringComparison.Ordinal);
+            Assert.Contains("-P FORWARD DROP", await Legacy("-S", "FORWARD"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await _lab.RunOnHostAsync(1, "iptables-legacy", "-w", "-P", "FORWARD", "ACCEPT");
+        }
+        Assert.True(await LabFixture.PingAsync(overlaySandbox, Outside, 2), "and with the policy back to ACCEPT the overlay reaches the outside");
     }
 
     /// <summary>Opens a TCP listener on the outside, connects to it from the sandbox, and returns the source address the outside saw.</summary>
@@ -126,10 +172,10 @@ public sealed class EdgeEndToEndTests : IAsyncLifetime
         Assert.NotEqual(0, code);
         Assert.Contains("host port 8080/tcp is already published on this host", output, StringComparison.Ordinal);
 
-        // A rule deleted by hand comes back (the resync every 10 s is the latest it can take).
+        // A rule deleted by hand comes back at once: the kernel announces the change, the agent puts the table back.
         Assert.Equal(0, (await _lab.RunOnHostAsync(1, "nft", "flush", "chain", "ip", "weft", "ports")).ExitCode);
         await LabFixture.EventuallyAsync(async () => (await _lab.RunOnHostAsync(1, "nft", "list", "chain", "ip", "weft", "ports")).Output.Contains("dport 8080", StringComparison.Ordinal),
-            "the hand-deleted DNAT rule comes back", 15);
+            "the hand-deleted DNAT rule comes back within 2 s", 2);
         Assert.Contains("hello from the sandbox", (await _lab.RunOnHostAsync(2, Curl(url))).Output, StringComparison.Ordinal);
 
         // After rm the rule is gone, the port answers no more, and it can be published again.

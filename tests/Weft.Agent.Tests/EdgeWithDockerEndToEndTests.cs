@@ -59,6 +59,11 @@ public sealed class EdgeWithDockerEndToEndTests : IAsyncLifetime
         Assert.Equal(0, dockerUser.ExitCode);
         Assert.Contains("-i wu-+ -m comment --comment \"weft: out of wu-*\" -j ACCEPT", dockerUser.Output, StringComparison.Ordinal);
 
+        // One of them deleted by hand is back at once: the kernel announces the change to DOCKER-USER.
+        Assert.Equal(0, (await _lab.RunOnHostAsync(1, "iptables", "-D", "DOCKER-USER", "-i", "wu-+", "-m", "comment", "--comment", "weft: out of wu-*", "-j", "ACCEPT")).ExitCode);
+        await LabFixture.EventuallyAsync(async () => (await _lab.RunOnHostAsync(1, "iptables", "-S", "DOCKER-USER")).Output.Contains("--comment \"weft: out of wu-*\" -j ACCEPT", StringComparison.Ordinal),
+            "the hand-deleted DOCKER-USER rule comes back within 2 s", 2);
+
         // A Docker container on the same Weft overlay keeps Docker's own egress and -p (docker_gwbridge and docker-proxy).
         await _lab.DockerOkAsync(1, "network", "create", "-d", "weft", "--ipam-driver", "weft", "--subnet", "10.88.2.0/24", "dnet");
         await _lab.DockerOkAsync(1, "run", "-d", "--name", "dweb", "--net", "dnet", "-p", "8081:80", "busybox",

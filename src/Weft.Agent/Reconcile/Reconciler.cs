@@ -7,6 +7,7 @@ using Weft.Agent.Telemetry;
 using Weft.Cluster;
 using Weft.DataPlane;
 using Weft.Linux;
+using Weft.Linux.Firewall;
 
 namespace Weft.Agent.Reconcile;
 
@@ -81,6 +82,27 @@ public sealed class Reconciler(
         {
             dirty.Add(key);
         }
+        KickSoon();
+    }
+
+    /// <summary>
+    /// The kernel announced a change to Weft's firewall table or to Weft's rules in Docker's chain (by hand, by another
+    /// program, or Weft's own write): compare both with the kernel in the next pass.
+    /// </summary>
+    /// <remarks>
+    /// Weft's own writes are announced too, and end here. That does not loop: the pass they cause reads the table, finds it
+    /// equal to the wanted one and writes nothing, so nothing more is announced (reading raises no notification). One
+    /// extra read per write, gathered with the burst by <see cref="DriftSettle"/>.
+    /// </remarks>
+    private void FirewallDrifted()
+    {
+        Volatile.Write(ref _firewallDrifted, 1);
+        KickSoon();
+    }
+
+    /// <summary>A pass after <see cref="DriftSettle"/>: the events that arrive meanwhile share it.</summary>
+    private void KickSoon()
+    {
         if (Interlocked.Exchange(ref _kickPending, 1) == 0)
         {
             _ = Task.Delay(DriftSettle).ContinueWith(_ =>
@@ -93,6 +115,7 @@ public sealed class Reconciler(
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        using var firewallEvents = WatchFirewall();
         while (!cancellationToken.IsCancellationRequested)
         {
             var seen = view.Version;
@@ -252,6 +275,23 @@ public sealed class Reconciler(
         {
             errors.Add($"firewall: {e.Message}");
             return default;
+        }
+    }
+
+    /// <summary>
+    /// Subscribes to the nftables notifications of the agent's namespace (the host's), where Weft's table lives; without
+    /// them (no CAP_NET_ADMIN, say) the resync still verifies the table, only later.
+    /// </summary>
+    private NftablesMonitor? WatchFirewall()
+    {
+        try
+        {
+            return NftablesMonitor.Start(EdgeFirewall.Watched, FirewallDrifted);
+        }
+        catch (KernelException e)
+        {
+            log.LogWarning("cannot watch nftables for changes ({Error}): Weft's firewall rules are verified on the resync only", e.Message);
+            return null;
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Weft.Linux.Interop;
@@ -153,43 +152,6 @@ public static class Nftables
     }
 
     /// <summary>Runs nft with <paramref name="arguments"/> (and <paramref name="input"/> on stdin): exit code, stdout, stderr.</summary>
-    internal static (int Exit, string Output, string Error) Execute(string[] arguments, string? input)
-    {
-        var start = new ProcessStartInfo(Tool)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in arguments)
-        {
-            start.ArgumentList.Add(a);
-        }
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new KernelException(Errno.ENOENT, "start", "nft");
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new KernelException(Errno.ENOENT, "start", "nft", $"{e.Message}; install the nftables package");
-        }
-        using (process)
-        {
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            if (input is not null)
-            {
-                process.StandardInput.Write(input);
-            }
-            process.StandardInput.Close();
-            if (!process.WaitForExit(Timeout))
-            {
-                process.Kill();
-                throw new KernelException(Errno.EBUSY, "run", "nft " + string.Join(' ', arguments), $"did not finish within {Timeout.TotalSeconds:0} s");
-            }
-            return (process.ExitCode, output.GetAwaiter().GetResult(), error.GetAwaiter().GetResult());
-        }
-    }
+    internal static (int Exit, string Output, string Error) Execute(string[] arguments, string? input) =>
+        FirewallTool.Run(Tool, arguments, input, Timeout, "install the nftables package");
 }

@@ -7,6 +7,7 @@ namespace Weft.Linux.Netlink;
 internal static class Nl
 {
     public const int NETLINK_ROUTE = 0;
+    public const int NETLINK_NETFILTER = 12;
     public const int SOL_NETLINK = 270;
     public const int NETLINK_ADD_MEMBERSHIP = 1;
     public const int NETLINK_NO_ENOBUFS = 5;

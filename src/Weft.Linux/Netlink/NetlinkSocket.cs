@@ -20,9 +20,10 @@ internal sealed unsafe class NetlinkSocket : IDisposable
     /// <summary>The address the kernel gave us; replies and acks carry it.</summary>
     public uint PortId { get; }
 
-    public static NetlinkSocket Open(int receiveBufferBytes)
+    /// <summary>Opens a socket of <paramref name="protocol"/> (rtnetlink unless said: NETLINK_NETFILTER for nftables events).</summary>
+    public static NetlinkSocket Open(int receiveBufferBytes, int protocol = Nl.NETLINK_ROUTE)
     {
-        var fd = Libc.Socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, Nl.NETLINK_ROUTE);
+        var fd = Libc.Socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, protocol);
         if (fd < 0)
         {
             throw KernelException.FromLastError("open", "netlink socket");

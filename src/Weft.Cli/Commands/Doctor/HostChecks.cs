@@ -2,6 +2,7 @@ using System.Net;
 using Weft.Api;
 using Weft.Linux;
 using Weft.Linux.Diagnostics;
+using Weft.Linux.Firewall;
 using Weft.Linux.Links;
 using Weft.Linux.Probes;
 using static Weft.Cli.Commands.Doctor.DoctorFindings;
@@ -72,19 +73,28 @@ internal static class HostChecks
         {
             yield return new DoctorFinding(FirewallCheck, Info, "the nft tool is not installed, so the FORWARD policy is not checked", Fix: "apt-get install nftables");
         }
+        else if (dropping && firewall.DockerChains)
+        {
+            yield return new DoctorFinding(FirewallCheck, Warning,
+                "iptables' FORWARD chain (nft table ip filter) has policy DROP (set by Docker: its DOCKER-USER and DOCKER chains are there): packets " +
+                "this host routes between its interfaces are dropped unless a rule accepts them. Overlay traffic between hosts never crosses it (VXLAN " +
+                "goes to and from this host, and each network bridges in its own namespace); a sandbox's traffic to the outside and published ports do, " +
+                "and Weft accepts those with rules of its own (comment 'weft:') at the top of DOCKER-USER, the chain Docker keeps for other programs' " +
+                "rules, without editing Docker's rules",
+                "FORWARD");
+        }
         else if (dropping)
         {
-            var by = firewall.DockerChains ? " (set by Docker: its DOCKER-USER and DOCKER chains are there)" : "";
-            yield return new DoctorFinding(FirewallCheck, Warning,
-                $"iptables' FORWARD chain (nft table ip filter) has policy DROP{by}: packets this host routes between its interfaces are dropped " +
-                "unless a rule accepts them. Overlay traffic between hosts never crosses it (VXLAN goes to and from this host, and each network " +
-                "bridges in its own namespace); a sandbox's traffic to the outside and published ports do, and Weft accepts those with rules of its own " +
-                "(comment 'weft:') at the top of DOCKER-USER, the chain Docker keeps for other programs' rules, without editing Docker's rules",
-                "FORWARD");
+            yield return ForeignDrop("iptables' FORWARD chain (nft table ip filter)", "iptables", "FORWARD");
         }
         else
         {
             yield return new DoctorFinding(FirewallCheck, Ok, $"iptables' FORWARD policy is {firewall.ForwardPolicy ?? "accept (no chain)"}", "FORWARD");
+        }
+
+        foreach (var legacy in LegacyFirewall())
+        {
+            yield return legacy;
         }
 
         if (bridgeNetfilter)
@@ -99,6 +109,59 @@ internal static class HostChecks
                 "br_netfilter");
         }
     }
+
+    /// <summary>
+    /// The FORWARD policy of iptables-legacy's filter table (x_tables, which nft rules cannot override), only when this
+    /// namespace has one: with Docker's DOCKER-USER chain, Weft keeps its rules there as in iptables-nft's; without it,
+    /// the DROP is another firewall manager's, which Weft never changes, so doctor says what to run.
+    /// </summary>
+    private static IEnumerable<DoctorFinding> LegacyFirewall()
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            yield break; // reading x_tables needs CAP_NET_ADMIN; the Kernel check already says to run as root
+        }
+        LegacyForward? legacy;
+        string? failure = null;
+        try
+        {
+            legacy = LegacyIptables.ReadForward();
+        }
+        catch (KernelException e)
+        {
+            (legacy, failure) = (null, e.Message);
+        }
+        if (failure is not null)
+        {
+            yield return new DoctorFinding(FirewallCheck, Warning, $"cannot read iptables-legacy's filter table: {failure}", "FORWARD (legacy)");
+        }
+        else if (legacy is null || legacy.Policy != "DROP")
+        {
+            yield break; // no legacy filter table (the usual case), or nothing dropped there
+        }
+        else if (legacy.DockerUser)
+        {
+            yield return new DoctorFinding(FirewallCheck, Warning,
+                "iptables-legacy's FORWARD chain has policy DROP (a Docker using iptables-legacy: its DOCKER-USER chain is there). A drop there is final " +
+                "whatever nftables says, so Weft keeps its own rules (comment 'weft:') at the top of the legacy DOCKER-USER too, checked on every resync " +
+                "(10 s: iptables-legacy announces no changes), without editing Docker's rules",
+                "FORWARD (legacy)");
+        }
+        else
+        {
+            yield return ForeignDrop("iptables-legacy's FORWARD chain", "iptables-legacy", "FORWARD (legacy)");
+        }
+    }
+
+    /// <summary>A FORWARD policy DROP of a firewall manager other than Docker: Weft never changes it, and says what lets its traffic through.</summary>
+    private static DoctorFinding ForeignDrop(string where, string tool, string subject) =>
+        new(FirewallCheck, Warning,
+            $"{where} has policy DROP and no Docker DOCKER-USER chain: another firewall manager's (ufw, firewalld, a script). A drop there is final, " +
+            "so a sandbox's traffic to the outside and published ports are dropped on this host (overlay traffic between hosts is not: it never " +
+            "crosses FORWARD). Weft does not change another manager's rules",
+            subject,
+            $"{tool} -I FORWARD -i wu-+ -j ACCEPT && {tool} -I FORWARD -o wu-+ -j ACCEPT && {tool} -I FORWARD -i wb-+ -j ACCEPT && " +
+            $"{tool} -I FORWARD -o wb-+ -j ACCEPT (or allow the interfaces wu-* and wb-* in that firewall manager's own configuration, which may rewrite the table)");
 
     /// <summary>UDP 4789 must be free, or held by the kernel's VXLAN socket (Weft's devices share it); a program holding it blocks every overlay.</summary>
     public static IEnumerable<DoctorFinding> VxlanPort()
