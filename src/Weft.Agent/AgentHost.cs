@@ -71,8 +71,9 @@ public static class AgentHost
         using var reconciler = new Reconciler(view, drivers, kernelLock, dns, intents, hostId, options.ResyncInterval, options.NetworkLinger, liveness.Decided,
             loggerFactory.CreateLogger<Reconciler>());
         var registration = new HostRegistration(store, identity, version, options.HostTtl);
-        var lifecycle = new EndpointLifecycle(hostId, view, new EndpointCatalog(store), drivers, kernelLock, dns);
-        var sandboxes = new SandboxService(context, view, new SandboxCatalog(store), new NetworkCatalog(store), lifecycle, intents, loggerFactory.CreateLogger<SandboxService>());
+        var lifecycle = new EndpointLifecycle(hostId, view, new EndpointCatalog(store), new SandboxCatalog(store), drivers, kernelLock, dns);
+        var underIntent = new ReservationUnderIntent(intents, loggerFactory.CreateLogger<ReservationUnderIntent>());
+        var sandboxes = new SandboxService(context, view, new SandboxCatalog(store), new NetworkCatalog(store), lifecycle, intents, underIntent, loggerFactory.CreateLogger<SandboxService>());
         var reaper = new HostReaper(store, options.GracePeriod);
 
         AgentStatus Status()
@@ -84,7 +85,7 @@ public static class AgentHost
                 view.StoreReachable ? null : view.StoreReachableSince, clusterId);
         }
 
-        var cni = new Cni.CniService(context, view, new SandboxCatalog(store), new NetworkCatalog(store), lifecycle, intents, loggerFactory.CreateLogger<Cni.CniService>());
+        var cni = new Cni.CniService(context, view, new SandboxCatalog(store), new NetworkCatalog(store), lifecycle, intents, underIntent, loggerFactory.CreateLogger<Cni.CniService>());
         var probes = new UnderlayProbeService(underlay, loggerFactory.CreateLogger<UnderlayProbeService>());
         var api = new ApiServer(context, view, new NetworkCatalog(store), sandboxes, cni, new ApiViews(drivers), new DoctorViews(context, view, store, drivers, probes), Status);
         await using var web = await api.StartAsync(new ForwardingLoggerProvider(loggerFactory), stop);

@@ -6,7 +6,6 @@ using Weft.Agent.Sandboxes;
 using Weft.Agent.State;
 using Weft.Api.Cni;
 using Weft.Cluster;
-using Weft.Core.Errors;
 using Weft.Core.Model;
 using Weft.Core.Naming;
 using Weft.Linux.Namespaces;
@@ -34,6 +33,7 @@ public sealed class CniService(
     NetworkCatalog networks,
     EndpointLifecycle lifecycle,
     IntentJournal intents,
+    ReservationUnderIntent underIntent,
     ILogger<CniService> log)
 {
     private string HostId => context.HostId;
@@ -67,9 +67,10 @@ public sealed class CniService(
         }
         var sandbox = snapshot.SandboxById(sandboxId);
         var addition = TxnAddition.None;
+        SandboxRecord? made = null; // the record this ADD makes, which its undo removes with the endpoint
         if (sandbox is null)
         {
-            sandbox = new SandboxRecord
+            made = sandbox = new SandboxRecord
             {
                 Id = sandboxId,
                 Name = $"cni-{WeftIds.Short(sandboxId)}",
@@ -100,35 +101,15 @@ public sealed class CniService(
             Mac = args.Mac,
         };
         var intent = intents.Begin(IntentKind.Connect, sandbox.Name, sandbox.Id, [new IntentEndpoint(network.Id, network.Name, spec.Id)], null);
-        Reservation reservation;
-        try
-        {
-            (reservation, snapshot) = await lifecycle.ReserveAsync([spec], addition, ct);
-        }
-        catch (WeftValidationException)
-        {
-            intents.End(intent); // the address is taken, ...: the store wrote nothing
-            throw;
-        }
-        catch
-        {
-            await UndoAsync(intent, addition != TxnAddition.None ? sandbox : null);
-            throw;
-        }
-        var endpoint = reservation.Endpoints[0];
-        try
+        EndpointRecord endpoint;
+        (endpoint, snapshot) = await underIntent.RunAsync(intent, () => lifecycle.ReserveAsync([spec], addition, ct), async (reservation, reserved) =>
         {
             using (var held = await lifecycle.LockKernelAsync(ct))
             {
-                await lifecycle.JoinAsync(held, snapshot, endpoint, netns);
+                await lifecycle.JoinAsync(held, reserved, reservation.Endpoints[0], netns);
             }
-            intents.End(intent);
-        }
-        catch
-        {
-            await UndoAsync(intent, addition != TxnAddition.None ? sandbox : null);
-            throw;
-        }
+            return (reservation.Endpoints[0], reserved);
+        }, i => UndoAsync(i, made));
         log.LogInformation("CNI container {Container} joined network {Network} as {Interface} ({Address})", WeftIds.Short(containerId), network.Name, ifName, endpoint.Address);
         var carrier = InterfaceOrder.DefaultRouteCarrier(snapshot.EndpointsOfSandbox(sandbox.Id), snapshot.NetworkById);
         var driver = lifecycle.Drivers.For(network);
@@ -242,9 +223,7 @@ public sealed class CniService(
                 [.. group.Select(e => new IntentEndpoint(e.NetworkId, e.NetworkName, e.Id))], null);
             try
             {
-                var revision = sandbox is not null && snapshot.EndpointsOfSandbox(sandbox.Id).All(e => keys.Contains(EndpointKey.Of(e)))
-                    ? await sandboxes.RemoveAsync(sandbox.Name, sandbox.Id, keys, ct)
-                    : await lifecycle.ReleaseAsync(keys, TxnAddition.None, ct) ?? 0;
+                var revision = await lifecycle.ReleaseWithSandboxAsync(snapshot, sandbox, keys, ct);
                 if (revision > 0)
                 {
                     await view.WaitForRevisionAsync(revision, ct);
@@ -268,37 +247,20 @@ public sealed class CniService(
 
     /// <summary>
     /// Undoes a failed ADD: the kernel first, then the store (with the sandbox record ADD made, unless another attachment
-    /// now uses it). When the store cannot be written now the intent stays, and is settled as a crash's would be.
+    /// now uses it); or later, when the store cannot be written now.
     /// </summary>
-    private async Task UndoAsync(Intent intent, SandboxRecord? madeSandbox)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        try
+    private Task UndoAsync(Intent intent, SandboxRecord? madeSandbox) =>
+        underIntent.UndoAsync(intent, $"a CNI ADD of {intent.SandboxName}", async ct =>
         {
-            using (var held = await lifecycle.LockKernelAsync(cts.Token))
+            using (var held = await lifecycle.LockKernelAsync(ct))
             {
                 foreach (var e in intent.Endpoints)
                 {
                     lifecycle.Leave(held, view.Current.NetworkById(e.NetworkId), e.EndpointId);
                 }
             }
-            var keys = intent.Endpoints.Select(e => new EndpointKey(e.NetworkId, e.EndpointId)).ToList();
-            if (madeSandbox is not null && view.Current.EndpointsOfSandbox(madeSandbox.Id).All(e => keys.Contains(EndpointKey.Of(e))))
-            {
-                await sandboxes.RemoveAsync(madeSandbox.Name, madeSandbox.Id, keys, cts.Token);
-            }
-            else
-            {
-                await lifecycle.ReleaseAsync(keys, TxnAddition.None, cts.Token);
-            }
-            intents.End(intent);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            intents.Keep(intent);
-            log.LogError("undoing a CNI ADD of {Sandbox} is not finished ({Error}); retrying in the background", intent.SandboxName, e.Message);
-        }
-    }
+            await lifecycle.ReleaseWithSandboxAsync(view.Current, madeSandbox, [.. intent.Endpoints.Select(e => new EndpointKey(e.NetworkId, e.EndpointId))], ct);
+        });
 
     private static (string ContainerId, string IfName) Identify(CniCall call) =>
         (call.ContainerId is { Length: > 0 } c ? c : throw Missing("CNI_CONTAINERID"), call.IfName is { Length: > 0 } i ? i : throw Missing("CNI_IFNAME"));

@@ -329,14 +329,7 @@ public sealed class DockerDriver(
         var snapshot = view.Current;
         var sandbox = snapshot.Endpoints.TryGetValue(key.Id, out var e) ? snapshot.SandboxById(e.SandboxId) : null;
         names.Forget(key.Id);
-        if (sandbox is not null && snapshot.EndpointsOfSandbox(sandbox.Id).All(x => x.Id == key.Id))
-        {
-            await sandboxes.RemoveAsync(sandbox.Name, sandbox.Id, [key], ct);
-        }
-        else
-        {
-            await lifecycle.ReleaseAsync([key], TxnAddition.None, ct);
-        }
+        await lifecycle.ReleaseWithSandboxAsync(snapshot, sandbox, [key], ct);
     }
 
     // ---- Mapping Docker's networks to Weft's

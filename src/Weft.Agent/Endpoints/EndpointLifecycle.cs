@@ -9,16 +9,18 @@ using Weft.DataPlane;
 namespace Weft.Agent.Endpoints;
 
 /// <summary>
-/// The one path by which anything joins a network on this host, whichever front end asks (`weft run` sandboxes today;
-/// Docker's SandboxKey and CNI's CNI_NETNS next): reserve the endpoint in the store (name, address, MAC), join its
+/// The one path by which anything joins a network on this host, whichever front end asks (`weft run` sandboxes,
+/// Docker's SandboxKey, CNI's CNI_NETNS): reserve the endpoint in the store (name, address, MAC), join its
 /// interface into a namespace the caller names, and later leave and release. The namespace is the caller's: the
 /// lifecycle never creates nor deletes one. Reserve and release are store transactions; join and leave are kernel work
-/// under the kernel lock, done by the network's driver.
+/// under the kernel lock, done by the network's driver. A front end that records intents reserves and joins through
+/// <see cref="ReservationUnderIntent"/>.
 /// </summary>
 public sealed class EndpointLifecycle(
     string hostId,
     ClusterView view,
     EndpointCatalog endpoints,
+    SandboxCatalog sandboxes,
     NetworkDriverRegistry drivers,
     KernelLock kernelLock,
     DnsListeners dns)
@@ -66,4 +68,17 @@ public sealed class EndpointLifecycle(
     /// <summary>Releases endpoints and their addresses (with <paramref name="addition"/> in the same transaction); null when the addition's condition failed.</summary>
     public Task<long?> ReleaseAsync(IReadOnlyList<EndpointKey> keys, TxnAddition addition, CancellationToken cancellationToken) =>
         endpoints.RemoveAsync(keys, addition, cancellationToken);
+
+    /// <summary>
+    /// Releases endpoints of one sandbox, and in the same transaction the sandbox's record when they are all it has in
+    /// <paramref name="snapshot"/>: a Docker or CNI container's record lives exactly as long as its endpoints. Returns the
+    /// revision of the write (0 when nothing was left).
+    /// </summary>
+    public async Task<long> ReleaseWithSandboxAsync(ClusterSnapshot snapshot, SandboxRecord? sandbox, IReadOnlyList<EndpointKey> keys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return sandbox is not null && snapshot.EndpointsOfSandbox(sandbox.Id).All(e => keys.Contains(EndpointKey.Of(e)))
+            ? await sandboxes.RemoveAsync(sandbox.Name, sandbox.Id, keys, cancellationToken)
+            : await endpoints.RemoveAsync(keys, TxnAddition.None, cancellationToken) ?? 0;
+    }
 }

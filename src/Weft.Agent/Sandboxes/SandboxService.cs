@@ -28,6 +28,7 @@ public sealed class SandboxService(
     NetworkCatalog networks,
     EndpointLifecycle lifecycle,
     IntentJournal intents,
+    ReservationUnderIntent underIntent,
     ILogger<SandboxService> log)
 {
     private string HostId => context.HostId;
@@ -69,7 +70,7 @@ public sealed class SandboxService(
         // The namespace is made while the store reserves, with no name until the reservation holds: a refused name may be
         // a sandbox's that exists, and so is its namespace's.
         var made = ownNamespace is null ? null : Task.Run(NewSandboxNamespace, CancellationToken.None);
-        return await ThenDropAsync(made, CreateUnderAsync(intent, () => lifecycle.ReserveAsync(specs, sandboxes.Claim(record), ct), async (reservation, snapshot) =>
+        return await ThenDropAsync(made, underIntent.RunAsync(intent, () => lifecycle.ReserveAsync(specs, sandboxes.Claim(record), ct), async (reservation, snapshot) =>
         {
             CrashPoints.Reached("run.reserved");
             using (var held = await lifecycle.LockKernelAsync(ct))
@@ -102,7 +103,7 @@ public sealed class SandboxService(
             }
             log.LogInformation("sandbox {Name} created with {Count} endpoint(s)", record.Name, reservation.Endpoints.Count);
             return record;
-        }));
+        }, UndoAsync));
     }
 
     /// <summary>Awaits <paramref name="work"/>, then closes the unnamed namespace: named, it lives on in its mount; unused, it goes.</summary>
@@ -129,7 +130,7 @@ public sealed class SandboxService(
         var spec = SpecFor(record, new SandboxNetworkSpec(networkName, request.Ip, request.Aliases), InterfaceOrder.Next(current));
         var created = await sandboxes.CreateRevisionAsync(record.Name, record.Id, ct) ?? throw WeftErrors.SandboxNotFound(record.Name);
         var intent = intents.Begin(IntentKind.Connect, record.Name, record.Id, [new IntentEndpoint(network.Id, network.Name, spec.Id)], null);
-        return await CreateUnderAsync(intent, () => lifecycle.ReserveAsync([spec], sandboxes.Exists(record, created), ct), async (reservation, snapshot) =>
+        return await underIntent.RunAsync(intent, () => lifecycle.ReserveAsync([spec], sandboxes.Exists(record, created), ct), async (reservation, snapshot) =>
         {
             CrashPoints.Reached("connect.reserved");
             using (var held = await lifecycle.LockKernelAsync(ct))
@@ -139,7 +140,7 @@ public sealed class SandboxService(
             }
             WriteFiles(record, [.. snapshot.EndpointsOfSandbox(record.Id)], snapshot);
             return record;
-        });
+        }, UndoAsync);
     }
 
     public async Task<SandboxRecord> DisconnectAsync(string networkName, ConnectRequest request, CancellationToken ct)
@@ -282,42 +283,6 @@ public sealed class SandboxService(
         return intents.Stale.Count;
     }
 
-    /// <summary>
-    /// Runs a creation under its intent. A reservation the store refused wrote nothing, so the intent just ends; any other
-    /// failure, including a store that failed in a way that leaves unknown whether the transaction went through, is
-    /// undone by the intent's ids (or settled later, once the store answers).
-    /// </summary>
-    private async Task<T> CreateUnderAsync<T>(Intent intent, Func<Task<(Reservation Reservation, ClusterSnapshot Snapshot)>> reserve,
-        Func<Reservation, ClusterSnapshot, Task<T>> build)
-    {
-        (Reservation Reservation, ClusterSnapshot Snapshot) reserved;
-        try
-        {
-            reserved = await reserve();
-        }
-        catch (WeftValidationException)
-        {
-            intents.End(intent); // the name was taken, the address is in use, …: the store wrote nothing
-            throw;
-        }
-        catch
-        {
-            await UndoAsync(intent);
-            throw;
-        }
-        try
-        {
-            var result = await build(reserved.Reservation, reserved.Snapshot);
-            intents.End(intent);
-            return result;
-        }
-        catch
-        {
-            await UndoAsync(intent);
-            throw;
-        }
-    }
-
     /// <summary>Finishes a removal: the store first (so a store that is down changes nothing), then processes, kernel and files.</summary>
     private async Task FinishAsync(Intent intent, CancellationToken ct)
     {
@@ -335,27 +300,13 @@ public sealed class SandboxService(
         intents.End(intent);
     }
 
-    /// <summary>
-    /// Undoes a creation: the kernel first, then the store. When the store cannot be written now, the intent stays to be
-    /// settled later, so the records it reserved are released as soon as the store answers again.
-    /// </summary>
-    private async Task UndoAsync(Intent intent)
-    {
-        // Undo with a fresh token: the caller's may be what was cancelled.
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        try
+    /// <summary>Undoes a creation: the kernel first, then the store (or later, when the store cannot be written now).</summary>
+    private Task UndoAsync(Intent intent) =>
+        underIntent.UndoAsync(intent, $"sandbox {intent.SandboxName}", async ct =>
         {
             await TearDownLocalAsync(intent);
-            await ReleaseAsync(intent, cts.Token);
-            intents.End(intent);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // The caller hears of the first failure, not of this one; the intent is settled again until it succeeds.
-            intents.Keep(intent);
-            log.LogError("undoing sandbox {Name} is not finished ({Error}); retrying in the background", intent.SandboxName, e.Message);
-        }
-    }
+            await ReleaseAsync(intent, ct);
+        });
 
     /// <summary>The store part of a teardown: the endpoints (and for a whole sandbox its record), in one transaction.</summary>
     private async Task ReleaseAsync(Intent intent, CancellationToken ct)
