@@ -17,7 +17,7 @@ public readonly record struct NftObjectChange(string Family, string Table, strin
 /// thread that starts it, and calls back when one touches a watched table or chain: what is changed by hand is then
 /// put right at once, not at the next resync. Every committed change is announced, whoever made it (nft, iptables-nft,
 /// a program speaking netlink); listing raises nothing. A socket overrun (ENOBUFS: notifications were lost) is reported
-/// as a change, since what was lost is unknown. One thread, asleep in poll(2) until the kernel or Dispose wakes it.
+/// as a change, since what was lost is unknown. Read on the process's one event thread (<see cref="Events.ReadinessLoop"/>), which sleeps until the kernel wakes it.
 /// </summary>
 public sealed class NftablesMonitor : IDisposable
 {
@@ -39,17 +39,18 @@ public sealed class NftablesMonitor : IDisposable
     private readonly NetlinkSocket _socket;
     private readonly IReadOnlyList<NftWatch> _watched;
     private readonly Action _changed;
-    private readonly Thread _reader;
-    private readonly Wakeup _stop = new();
-    private volatile bool _stopping;
+    private readonly Events.ReadinessLoop.Registration _registration;
+
+    /// <summary>The receive buffer, one for all monitors: handlers run only on the loop's thread, one at a time.</summary>
+    [ThreadStatic]
+    private static byte[]? t_buffer;
 
     private NftablesMonitor(NetlinkSocket socket, IReadOnlyList<NftWatch> watched, Action changed)
     {
         _socket = socket;
         _watched = watched;
         _changed = changed;
-        _reader = new Thread(ReadLoop) { IsBackground = true, Name = "weft-nftables-events" };
-        _reader.Start();
+        _registration = Events.ReadinessLoop.Shared.Register(socket.Handle, Events.ReadinessLoop.EPOLLIN, ReadAvailable);
     }
 
     /// <summary>
@@ -143,38 +144,30 @@ public sealed class NftablesMonitor : IDisposable
         _ => family.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    private void ReadLoop()
+    /// <summary>Reads every queued datagram (the process's event loop calls it when the socket is readable); false ends the watch.</summary>
+    private bool ReadAvailable()
     {
         // One notification per datagram, a rule with its expressions at most a few KB: a datagram cut short is reported too.
-        var buffer = new byte[256 * 1024];
-        while (!_stopping)
+        var buffer = t_buffer ??= new byte[256 * 1024];
+        while (true)
         {
-            // Closing the socket does not wake a thread blocked on it: Dispose signals the wake-up instead.
-            if (!_socket.WaitReadable(-1, _stop))
-            {
-                continue;
-            }
             var length = _socket.Receive(buffer, blocking: false, out var errno);
             if (length < 0)
             {
-                if (errno == Errno.ENOBUFS)
+                if (errno == Errno.EAGAIN)
                 {
-                    Report(); // notifications were dropped: any of them may have been ours
+                    return true;
                 }
-                else if (errno != Errno.EAGAIN)
-                {
-                    // The socket is broken; the resync still verifies. Said once, not in a loop.
-                    Report();
-                    return;
-                }
-                continue;
-            }
-            if (length > buffer.Length)
-            {
+                // ENOBUFS: notifications were dropped, and any of them may have been ours. Anything else: the socket is
+                // broken; the resync still verifies, and the watch ends rather than report in a loop.
                 Report();
+                if (errno != Errno.ENOBUFS)
+                {
+                    return false;
+                }
                 continue;
             }
-            if (Parse(buffer.AsSpan(0, length)).Any(c => Concerns(_watched, c)))
+            if (length > buffer.Length || Parse(buffer.AsSpan(0, length)).Any(c => Concerns(_watched, c)))
             {
                 Report();
             }
@@ -196,10 +189,7 @@ public sealed class NftablesMonitor : IDisposable
 
     public void Dispose()
     {
-        _stopping = true;
-        _stop.Signal();
-        _reader.Join();
+        _registration.Dispose();
         _socket.Dispose();
-        _stop.Dispose();
     }
 }
