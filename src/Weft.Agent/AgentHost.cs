@@ -70,10 +70,13 @@ public static class AgentHost
         var liveness = new PeerLiveness(view, hostId, loggerFactory.CreateLogger<PeerLiveness>());
         using var reconciler = new Reconciler(view, drivers, kernelLock, dns, intents, hostId, options.ResyncInterval, options.NetworkLinger, liveness.Decided,
             loggerFactory.CreateLogger<Reconciler>());
+        // The agent's operations (API writes, settling, CNI, Docker) fail at once while the store is known unreachable and
+        // wait a few seconds at most otherwise; the view, the probe and the registration use the store itself.
+        var operations = new FailFastClusterStore(store, view.UnreachableReason);
         var registration = new HostRegistration(store, identity, version, options.HostTtl);
-        var lifecycle = new EndpointLifecycle(hostId, view, new EndpointCatalog(store), new SandboxCatalog(store), drivers, kernelLock, dns);
+        var lifecycle = new EndpointLifecycle(hostId, view, new EndpointCatalog(operations), new SandboxCatalog(operations), drivers, kernelLock, dns);
         var underIntent = new ReservationUnderIntent(intents, loggerFactory.CreateLogger<ReservationUnderIntent>());
-        var sandboxes = new SandboxService(context, view, new SandboxCatalog(store), new NetworkCatalog(store), lifecycle, intents, underIntent, loggerFactory.CreateLogger<SandboxService>());
+        var sandboxes = new SandboxService(context, view, new SandboxCatalog(operations), new NetworkCatalog(operations), lifecycle, intents, underIntent, loggerFactory.CreateLogger<SandboxService>());
         var reaper = new HostReaper(store, options.GracePeriod);
 
         AgentStatus Status()
@@ -82,15 +85,15 @@ public static class AgentHost
             return new AgentStatus(hostId, hostName, underlay.Address.ToString(), registration.Incarnation, version, store.Location,
                 view.StoreReachable && view.Loaded, view.StoreError, s.Revision, s.LiveHosts.Count, reconciler.ProgrammedNetworks,
                 s.Sandboxes.Values.Count(x => x.HostId == hostId), registration.StartedAt,
-                view.StoreReachable ? null : view.StoreReachableSince, clusterId);
+                view.StoreReachable ? null : view.StoreReachableSince, clusterId, [.. s.HeldHosts.Select(s.HostName).Order(StringComparer.Ordinal)]);
         }
 
-        var cni = new Cni.CniService(context, view, new SandboxCatalog(store), new NetworkCatalog(store), lifecycle, intents, underIntent, loggerFactory.CreateLogger<Cni.CniService>());
+        var cni = new Cni.CniService(context, view, new SandboxCatalog(operations), new NetworkCatalog(operations), lifecycle, intents, underIntent, loggerFactory.CreateLogger<Cni.CniService>());
         var probes = new UnderlayProbeService(underlay, loggerFactory.CreateLogger<UnderlayProbeService>());
-        var api = new ApiServer(context, view, new NetworkCatalog(store), sandboxes, cni, new ApiViews(drivers), new DoctorViews(context, view, store, drivers, probes), Status);
+        var api = new ApiServer(context, view, new NetworkCatalog(operations), sandboxes, cni, new ApiViews(drivers), new DoctorViews(context, view, store, drivers, probes), Status);
         await using var web = await api.StartAsync(new ForwardingLoggerProvider(loggerFactory), stop);
         log.LogInformation("API listening on {Socket}", options.SocketPath);
-        await using var docker = await DockerIntegration.StartAsync(context, view, store, lifecycle, dns, hostDnsClients, loggerFactory, new ForwardingLoggerProvider(loggerFactory), stop);
+        await using var docker = await DockerIntegration.StartAsync(context, view, operations, lifecycle, dns, hostDnsClients, loggerFactory, new ForwardingLoggerProvider(loggerFactory), stop);
         using var exits = new SandboxExitLog(view, hostId, loggerFactory.CreateLogger<SandboxExitLog>());
         using var observations = new AgentObservations(view, reconciler, dnsServer.Stats, hostId);
         using var collector = options.MetricsAddress is null ? null : new PrometheusCollector(MetricsServer.Meters);

@@ -33,8 +33,22 @@ public sealed record CreateNetworkRequest
 public sealed record NetworkSummary(string Id, string Name, string Driver, string Scope, IReadOnlyList<SubnetSpec> Subnets, int? Vni, int Endpoints);
 
 /// <summary>
+/// Where a host stands as this agent sees it (docs/decisions.md, Liveness): <see cref="Live"/>, its record is live (its
+/// agent renews its lease); <see cref="Held"/>, its record is gone but its data plane answers, so its entries and names
+/// are kept; <see cref="Gone"/>, neither: withdrawn.
+/// </summary>
+public static class HostStates
+{
+    public const string Live = "live";
+    public const string Held = "held";
+    public const string Gone = "gone";
+}
+
+/// <summary>
 /// One endpoint as shown by inspect, on whichever host it lives. <see cref="HostAddress"/> is that host's underlay
 /// (VTEP) address, so a capture on the underlay can name the hosts its VXLAN packets come from and go to.
+/// <see cref="HostAlive"/> (kept for older clients) means only "the host's record is live": a held host is false there;
+/// <see cref="HostState"/> tells held from gone (<see cref="HostStates"/>).
 /// </summary>
 public sealed record EndpointView(
     string Id,
@@ -48,7 +62,8 @@ public sealed record EndpointView(
     string? Address,
     string Mac,
     string InterfaceName,
-    string? HostAddress = null);
+    string? HostAddress = null,
+    string HostState = HostStates.Live);
 
 /// <summary>GET /v1/networks/{name}: the network, with every endpoint on every host.</summary>
 public sealed record NetworkDetail(
@@ -104,14 +119,16 @@ public sealed record SandboxDetail(
     IReadOnlyList<string> Command,
     DateTimeOffset CreatedAt,
     IReadOnlyList<EndpointView> Endpoints,
-    IReadOnlyList<Weft.Core.Model.PortMapping>? Ports = null);
+    IReadOnlyList<Weft.Core.Model.PortMapping>? Ports = null,
+    string HostState = HostStates.Live);
 
 /// <summary>POST /v1/networks/{name}/connect and /disconnect.</summary>
 public sealed record ConnectRequest(string Sandbox, string? Ip = null, IReadOnlyList<string>? Aliases = null);
 
 /// <summary>
 /// GET /v1/status. <see cref="StoreUnreachableSince"/>: when the store stopped answering (null while it answers);
-/// <see cref="ClusterId"/>: the cluster this agent belongs to.
+/// <see cref="ClusterId"/>: the cluster this agent belongs to. <see cref="HeldHosts"/>: the names of hosts whose record is
+/// gone but whose data plane answers (<see cref="HostStates.Held"/>), kept programmed here.
 /// </summary>
 public sealed record AgentStatus(
     string HostId,
@@ -128,7 +145,8 @@ public sealed record AgentStatus(
     int Sandboxes,
     DateTimeOffset StartedAt,
     DateTimeOffset? StoreUnreachableSince = null,
-    string? ClusterId = null);
+    string? ClusterId = null,
+    IReadOnlyList<string>? HeldHosts = null);
 
 /// <summary>The body of every error response.</summary>
 public sealed record ApiErrorBody(ApiError Error);

@@ -21,6 +21,7 @@ namespace Weft.Cluster;
 /// /weft/v1/sandboxes/{name}             SandboxRecord; sandbox names are unique in the cluster, as DNS names are
 /// /weft/v1/meta/cluster-id              the cluster's id, written once when the store is first used (ClusterIdentity)
 /// /weft/v1/ports/{hostId}/{proto}/{port} the id of the sandbox publishing that host port: written with the sandbox, so two never win it
+/// /weft/v1/dns/{networkId}/{name}       the claim on a DNS name (lower case) on a network: "name {endpointId}" or "alias" (NameClaims)
 /// </code>
 /// </remarks>
 public static class ClusterKeys
@@ -36,6 +37,7 @@ public static class ClusterKeys
     public const string Endpoints = Root + "endpoints/";
     public const string Sandboxes = Root + "sandboxes/";
     public const string Ports = Root + "ports/";
+    public const string DnsNames = Root + "dns/";
 
     /// <summary>The cluster's id (<see cref="ClusterIdentity"/>): written once, never changed.</summary>
     public const string ClusterId = Root + "meta/cluster-id";
@@ -73,6 +75,11 @@ public static class ClusterKeys
     public static string EndpointsMeta(string networkId) => $"{Root}meta/endpoints/{networkId}";
 
     public static string Sandbox(string name) => Sandboxes + name;
+
+    public static string DnsNamesPrefix(string networkId) => $"{DnsNames}{networkId}/";
+
+    /// <summary>The claim on <paramref name="name"/> on a network; DNS is case-insensitive, so the key is lower case.</summary>
+    public static string DnsName(string networkId, string name) => DnsNamesPrefix(networkId) + name.ToLowerInvariant();
 
     /// <summary>The last path segment of a key: the id or name it is stored under.</summary>
     public static string LastSegment(string key) => key[(key.LastIndexOf('/') + 1)..];

@@ -56,6 +56,9 @@ public sealed record ClusterSnapshot
     public bool IsAlive(string hostId) => LiveHosts.ContainsKey(hostId);
 
     /// <summary>Whether this host points traffic and names at <paramref name="hostId"/>'s endpoints: its lease is alive, or it is held.</summary>
+    /// <summary>"live" (its record is live), "held" (record gone, data plane answers) or "gone" (withdrawn).</summary>
+    public string HostState(string hostId) => LiveHosts.ContainsKey(hostId) ? "live" : HeldHosts.Contains(hostId) ? "held" : "gone";
+
     public bool IsReachable(string hostId) => LiveHosts.ContainsKey(hostId) || HeldHosts.Contains(hostId);
 
     /// <summary>The underlay address (VTEP) of a reachable host, as its record gives it; null for a host not reachable.</summary>

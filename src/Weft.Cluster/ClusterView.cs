@@ -54,6 +54,19 @@ public sealed class ClusterView
     /// <summary>When <see cref="StoreReachable"/> last changed (or the view was made).</summary>
     public DateTimeOffset StoreReachableSince { get; private set; } = TimeProvider.System.GetUtcNow();
 
+    /// <summary>
+    /// Why a request to the store would only wait for its timeout now, naming since when; null while it answers. What
+    /// <see cref="FailFastClusterStore"/> refuses the agent's operations with.
+    /// </summary>
+    public string? UnreachableReason()
+    {
+        lock (_gate)
+        {
+            return StoreReachable ? null
+                : $"it has not answered since {StoreReachableSince.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)}Z: {StoreError}";
+        }
+    }
+
     /// <summary>The probe's verdict (<see cref="StoreProbe"/>): null when the store answered in time, else why not.</summary>
     public void ReportProbe(string? error) => SetHealth(() => _probeError = error);
 

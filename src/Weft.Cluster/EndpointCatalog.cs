@@ -69,6 +69,7 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
     private const int CandidatesPerAttempt = 64;
     private static readonly byte[] Marker = "1"u8.ToArray();
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private readonly NameClaims _names = new(store);
 
     public async Task<EndpointRecord> CreateAsync(EndpointSpec spec, CancellationToken cancellationToken = default)
     {
@@ -91,8 +92,8 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
             }
         }
         // An alias may not be another sandbox's name: checked in the transaction itself, so a sandbox of that name written
-        // first always makes this fail. One written in the same instant may still end up beside the alias; DNS then answers
-        // the sandbox (names before aliases), so the outcome is defined either way.
+        // first always makes this fail. On one network, names and aliases also share one claim per DNS name (NameClaims),
+        // so a name and an equal alias written in the same instant never both succeed.
         addition = addition with { Compares = [.. addition.Compares, .. specs.SelectMany(s => s.Aliases).SelectMany(SandboxKeysOf).Distinct(StringComparer.Ordinal).Select(Compare.Absent)] };
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
@@ -104,6 +105,11 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
                 networks[name] = record is null ? throw WeftErrors.NetworkNotFound(name) : (record, kv!.ModRevision);
             }
             var now = _clock.GetUtcNow();
+            var claims = new List<NameClaims.Claim>();
+            foreach (var spec in specs)
+            {
+                claims.AddRange(await _names.ReadAsync(networks[spec.NetworkName].Record, spec.Id, spec.ContainerName, spec.Aliases, cancellationToken));
+            }
             var planned = new List<PlannedEndpoint>();
             var chosen = new HashSet<(string, IPAddress)>();
             foreach (var spec in specs)
@@ -144,7 +150,7 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
                     {
                         p.Choose(chosen);
                     }
-                    var txn = ReservationTxn(planned, networks, addition);
+                    var txn = ReservationTxn(planned, networks, addition with { Compares = [.. addition.Compares, .. claims.Select(c => c.Unchanged)], Ops = [.. addition.Ops, .. claims.Select(c => c.Write)] });
                     var result = await store.TxnAsync(txn, cancellationToken);
                     if (result.Succeeded)
                     {
@@ -155,7 +161,7 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
                         throw refused;
                     }
                     await RefuseAliasesOfSandboxesAsync(specs, cancellationToken);
-                    if (!await NetworksUnchangedAsync(networks, cancellationToken) || await PendingChangedAsync(planned, cancellationToken))
+                    if (!await NetworksUnchangedAsync(networks, cancellationToken) || await PendingChangedAsync(planned, cancellationToken) || await _names.ChangedAsync(claims, cancellationToken))
                     {
                         break; // a network or a pending allocation changed: start over from a fresh read (which says if it is gone)
                     }
@@ -504,6 +510,12 @@ public sealed class EndpointCatalog(IClusterStore store, TimeProvider? clock = n
                 compares.Add(Compare.ModRevisionIs(key, current.ModRevision));
                 ops.Add(TxnOp.Delete(key));
                 networks.Add(networkId);
+                if (RecordCodec.Endpoint(current.Value) is { } removed)
+                {
+                    var (claimCompares, claimOps) = await _names.ReleaseAsync(removed, cancellationToken);
+                    compares.AddRange(claimCompares);
+                    ops.AddRange(claimOps);
+                }
                 if (RecordCodec.Endpoint(current.Value)?.Address is { } address)
                 {
                     var ipKey = ClusterKeys.Address(networkId, address);

@@ -109,7 +109,18 @@ public sealed class NetworkCatalog(IClusterStore store, TimeProvider? clock = nu
             puts.Add(TxnOp.Put(ClusterKeys.Network(spec.Name), RecordCodec.Encode(network)));
             puts.Add(TxnOp.Put(ClusterKeys.NetworksMeta, "1"u8.ToArray()));
 
-            var result = await store.TxnAsync(new Txn([.. compares], [.. puts], []), cancellationToken);
+            TxnResult result;
+            try
+            {
+                result = await store.TxnAsync(new Txn([.. compares], [.. puts], []), cancellationToken);
+            }
+            catch (StoreException)
+            {
+                // The store may have applied it without answering (etcd woken after the caller gave up): the caller hears
+                // "nothing was changed", so the network goes again if it turns up.
+                _ = UndoIfLandedAsync(network);
+                throw;
+            }
             if (result.Succeeded)
             {
                 return network;
@@ -117,6 +128,42 @@ public sealed class NetworkCatalog(IClusterStore store, TimeProvider? clock = nu
             // Someone else changed the networks or took the VNI in between: check again against what they did.
         }
         throw new WeftValidationException(ErrorCodes.Contention, $"network '{spec.Name}' was not created: the cluster's networks kept changing during {MaxAttempts} attempts");
+    }
+
+    /// <summary>How long an unanswered create is watched for, to be undone should it land after all.</summary>
+    public TimeSpan UndoPatience { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Removes <paramref name="network"/> if a create whose answer never came was applied after all: only that very record
+    /// (its bytes), and only while no endpoint ever joined it. Tried every second until the store answers once.
+    /// </summary>
+    private async Task UndoIfLandedAsync(NetworkRecord network)
+    {
+        var undo = Txn.If(
+                Compare.ValueIs(ClusterKeys.Network(network.Name), RecordCodec.Encode(network)),
+                Compare.Absent(ClusterKeys.EndpointsMeta(network.Id)))
+            .Then(
+                TxnOp.Delete(ClusterKeys.Network(network.Name)),
+                TxnOp.DeletePrefix(ClusterKeys.IpamPrefix(network.Id)),
+                TxnOp.Put(ClusterKeys.NetworksMeta, "1"u8.ToArray()));
+        if (network.Vni is { } vni)
+        {
+            undo = undo.Then(TxnOp.Delete(ClusterKeys.Vni(vni)));
+        }
+        var until = _clock.GetUtcNow() + UndoPatience;
+        while (_clock.GetUtcNow() < until)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), _clock, CancellationToken.None);
+            try
+            {
+                await store.TxnAsync(undo, CancellationToken.None);
+                return;
+            }
+            catch (StoreException)
+            {
+                // Still unreachable: try again.
+            }
+        }
     }
 
     /// <summary>
@@ -203,6 +250,7 @@ public sealed class NetworkCatalog(IClusterStore store, TimeProvider? clock = nu
                 TxnOp.DeletePrefix(ClusterKeys.IpamPrefix(network.Id)),
                 TxnOp.DeletePrefix(ClusterKeys.ReleasedPrefix(network.Id)),
                 TxnOp.DeletePrefix(ClusterKeys.EndpointsPrefix(network.Id)),
+                TxnOp.DeletePrefix(ClusterKeys.DnsNamesPrefix(network.Id)),
                 TxnOp.Put(ClusterKeys.NetworksMeta, "1"u8.ToArray()),
             };
             if (network.Vni is { } vni)

@@ -76,7 +76,16 @@ public abstract class LivenessEndToEndTests(LivenessLab fixture)
             await Task.Delay(4 * LivenessLab.Ttl);
             using var h1 = Lab.Client(1);
             var inspected = await h1.InspectNetworkAsync("live");
-            Assert.False(Assert.Single(inspected.Endpoints, e => e.Sandbox == "a2").HostAlive); // its lease did expire
+            var a2 = Assert.Single(inspected.Endpoints, e => e.Sandbox == "a2");
+            Assert.False(a2.HostAlive); // its lease did expire: hostAlive says only that (kept for older clients)
+            Assert.Equal(HostStates.Held, a2.HostState); // and its data plane answers, so it is held
+            Assert.Equal(HostStates.Held, (await h1.InspectSandboxAsync("a2")).HostState);
+            Assert.Equal(HostStates.Live, (await h1.InspectSandboxAsync("a1")).HostState);
+            var host2 = Lab.Host(2).Name;
+            Assert.Equal([host2], (await h1.StatusAsync()).HeldHosts);
+            Assert.Contains($"{host2} (held)", (await Lab.WeftAsync(1, "ps", "--all")).Output, StringComparison.Ordinal);
+            Assert.Contains($"{host2} (held)", (await Lab.WeftAsync(1, "inspect", "a2")).Output, StringComparison.Ordinal);
+            Assert.Contains($"Held hosts:", (await Lab.WeftAsync(1, "status")).Output, StringComparison.Ordinal);
             Assert.Contains(Sandbox(2).Endpoints[0].Mac, Fdb(1).Select(Mac));
             Assert.Equal(0, (await Lab.ExecAsync(1, "a1", "getent", "hosts", "a2")).ExitCode);
         }
@@ -151,6 +160,12 @@ public abstract class LivenessEndToEndTests(LivenessLab fixture)
                 "host1 and host2 withdraw the partitioned host3's endpoint", deadline);
             var withdrawnAfter = clock.Elapsed;
             Assert.NotEqual(0, (await Lab.ExecAsync(1, "a1", "getent", "hosts", "a3")).ExitCode);
+            using (var h1 = Lab.Client(1))
+            {
+                Assert.Equal(HostStates.Gone, Assert.Single((await h1.InspectNetworkAsync("live")).Endpoints, e => e.Sandbox == "a3").HostState);
+                Assert.Empty((await h1.StatusAsync()).HeldHosts ?? []);
+            }
+            Assert.Contains($"{Lab.Host(3).Name} (gone)", (await Lab.WeftAsync(1, "ps", "--all")).Output, StringComparison.Ordinal);
             Assert.Contains(Sandbox(2).Endpoints[0].Mac, Fdb(1).Select(Mac)); // the others stay
             Assert.True(withdrawnAfter > LivenessLab.Ttl, $"withdrawn after {withdrawnAfter.TotalSeconds:0.0} s, before its lease could expire");
         }

@@ -31,6 +31,13 @@ public sealed class StoreHealthEndToEndTests
         var paused = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         await lab.StoreAsync(LabStoreAction.Pause);
+        // A write that starts before the agent noticed waits a few seconds at most, not the store's own timeout.
+        var early = Stopwatch.StartNew();
+        var (earlyCode, earlyText) = await lab.WeftAsync(1, "network", "create", "--subnet", "10.0.113.0/24", "early");
+        early.Stop();
+        Assert.NotEqual(0, earlyCode);
+        Assert.Contains("the cluster store is unavailable", earlyText, StringComparison.Ordinal);
+        Assert.True(early.Elapsed < TimeSpan.FromSeconds(5), $"an early write answered after {early.Elapsed}");
         AgentStatus? status = null;
         await LabFixture.EventuallyAsync(async () => (status = await h1.StatusAsync()) is { StoreReachable: false }, "the agent reports the paused store unreachable", seconds: 5);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"reported after {clock.Elapsed}");
@@ -46,10 +53,29 @@ public sealed class StoreHealthEndToEndTests
         Assert.Contains("p", text, StringComparison.Ordinal);
         Assert.Contains("STALE", text, StringComparison.Ordinal);
 
+        // Writes while the store is known unreachable fail at once, saying since when and why, and change nothing.
+        foreach (var write in new[] { new[] { "run", "-d", "--name", "w1", "--network", "p", "sleep", "infinity" }, ["network", "create", "--subnet", "10.0.114.0/24", "during"] })
+        {
+            var took = Stopwatch.StartNew();
+            (code, text) = await lab.WeftAsync(1, write);
+            Assert.NotEqual(0, code);
+            Assert.Contains("the cluster store is unavailable", text, StringComparison.Ordinal);
+            Assert.Contains("since", text, StringComparison.Ordinal);
+            Assert.True(took.Elapsed < TimeSpan.FromSeconds(3), $"{write[0]} during the pause answered after {took.Elapsed}");
+        }
+
         await lab.StoreAsync(LabStoreAction.Resume);
         await LabFixture.EventuallyAsync(async () => (await h1.StatusAsync()).StoreReachable, "the agent reaches the store again after resume", seconds: 10);
         (code, text) = await lab.WeftAsync(1, "network", "ls");
         Assert.DoesNotContain("STALE", text, StringComparison.Ordinal);
+        // Nothing of the refused writes is left, in the store or the kernel (an early write etcd applied once it woke is
+        // undone by the agent).
+        await LabFixture.EventuallyAsync(async () => (await h1.ListNetworksAsync()).Select(n => n.Name).SequenceEqual(["p"]), "only network p is left", seconds: 10);
+        Assert.Empty(await h1.ListSandboxesAsync(all: true));
+        Assert.DoesNotContain($"weftsb-{lab.Host(1).Name}_w1", NetworkNamespace.List());
+        // And writes work again.
+        var after = await h1.CreateSandboxAsync(Sleeper("w1", "p"));
+        Assert.Equal("w1", after.Name);
 
         // The transition and the recovery are logged, once each.
         var log = await File.ReadAllTextAsync(lab.Host(1).LogPath);

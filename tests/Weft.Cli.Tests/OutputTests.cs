@@ -1,3 +1,4 @@
+using Weft.Api;
 using Weft.Core.Model;
 using Weft.Cli.Output;
 using Weft.Cli.Tests.Support;
@@ -71,6 +72,18 @@ public class OutputTests
             "node1          web1      10.0.10.2   02:42:0a:00:0a:02   eth0        web1-alias   ep-web1-test\n" +
             "node2 (down)   db1       10.0.10.3   02:42:0a:00:0a:02   eth0        db1-alias    ep-db1-test-\n",
             text);
+    }
+
+    [Fact]
+    public void A_host_that_is_not_live_is_marked_held_or_gone_in_ps_inspect_and_network_inspect()
+    {
+        var held = Samples.Web1 with { HostState = HostStates.Held };
+        Assert.Contains($" {held.Host} (held) ", Render(w => SandboxOutput.WriteList(w, [held])), StringComparison.Ordinal);
+        Assert.Contains($"Host: ", Render(w => SandboxOutput.WriteDetail(w, held)), StringComparison.Ordinal);
+        Assert.Contains($"{held.Host} (held) (", Render(w => SandboxOutput.WriteDetail(w, held)), StringComparison.Ordinal);
+        var endpoint = Samples.TestNet.Endpoints[1] with { HostState = HostStates.Gone };
+        Assert.Equal("node2 (gone)", NetworkOutput.HostName(endpoint));
+        Assert.Equal("node2 (held)", NetworkOutput.HostName(endpoint with { HostState = HostStates.Held }));
     }
 
     [Fact]

@@ -59,6 +59,33 @@ public abstract class ConcurrencyTests(IStoreBackend backend) : ClusterTestBase(
 
     [Theory]
     [MemberData(nameof(Rounds))]
+    public async Task A_sandbox_name_and_an_equal_alias_raced_on_one_network_never_both_win(int repetition)
+    {
+        var clients = await OpenClientsAsync(2);
+        await Networks.CreateAsync(Overlay("race", "10.60.0.0/16"));
+        for (var i = 0; i < 30; i++)
+        {
+            // Client 0 makes sandbox nI; client 1, in the same instant, sandbox aI with alias nI on the same network.
+            var name = $"n{i}";
+            var results = await RaceAsync(clients, (c, k) =>
+            {
+                var sandbox = Sandbox(k == 0 ? name : $"a{i}", $"host-{k}");
+                var join = Join("race", sandbox.HostId, name: sandbox.Name) with { SandboxId = sandbox.Id, Aliases = k == 0 ? [] : [name.ToUpperInvariant()] };
+                return new SandboxCatalog(c).CreateAsync(sandbox, [join]);
+            });
+
+            var won = Assert.Single(results, r => r.Value is not null);
+            var lost = Assert.Single(results, r => r.Error is not null);
+            Assert.Equal(ErrorCodes.Duplicate, lost.Error!.Code);
+            var snapshot = ClusterSnapshot.FromListing(await Store.ListAsync(ClusterKeys.Root));
+            var holders = snapshot.Endpoints.Values.Count(e =>
+                string.Equals(e.ContainerName, name, StringComparison.OrdinalIgnoreCase) || e.Aliases.Contains(name, StringComparer.OrdinalIgnoreCase));
+            Assert.True(holders == 1, $"round {i}: {holders} endpoints hold the DNS name {name} ({won.Value!.Endpoints[0].ContainerName} won)");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Rounds))]
     public async Task Of_16_concurrent_networks_with_one_name_exactly_one_is_created(int repetition)
     {
         var clients = await OpenClientsAsync(16);

@@ -86,4 +86,55 @@ public abstract class SandboxCatalogTests(IStoreBackend backend) : ClusterTestBa
         var stored = RecordCodec.Endpoint((await Store.GetAsync(ClusterKeys.Endpoint(reservation.Endpoints[0].NetworkId, reservation.Endpoints[0].Id)))!.Value)!;
         Assert.Equal(["api"], stored.Aliases);
     }
+    private async Task<Reservation> RunAsync(string name, string network, params string[] aliases)
+    {
+        var sandbox = Sandbox(name, "host-a");
+        return await Sandboxes.CreateAsync(sandbox, [Join(network, name: name) with { SandboxId = sandbox.Id, Aliases = aliases }]);
+    }
+
+    [Fact]
+    public async Task A_name_that_is_a_live_alias_on_the_network_is_refused_and_free_again_once_the_alias_is_gone()
+    {
+        await Networks.CreateAsync(Overlay("blue", "10.20.0.0/24"));
+        var web = await RunAsync("web", "blue", "db");
+        var before = await DumpAsync();
+
+        var error = await RefusedAsync(ErrorCodes.Duplicate, () => RunAsync("DB", "blue"));
+        Assert.Contains("is an alias of 'web' on network 'blue'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await DumpAsync());
+
+        // The alias's claim stays after its endpoint goes (others may share an alias); it blocks nothing then.
+        await Sandboxes.RemoveAsync("web", web.Endpoints[0].SandboxId, [EndpointKey.Of(web.Endpoints[0])]);
+        var db = await RunAsync("db", "blue");
+        Assert.Equal("name " + db.Endpoints[0].Id, (await DumpAsync())[ClusterKeys.DnsName(db.Endpoints[0].NetworkId, "db")]);
+    }
+
+    [Fact]
+    public async Task Aliases_may_be_shared_a_name_claim_goes_with_its_sandbox_and_every_claim_with_the_network()
+    {
+        var blue = await Networks.CreateAsync(Overlay("blue", "10.20.0.0/24"));
+        var a = await RunAsync("a", "blue", "api");
+        await RunAsync("b", "blue", "API"); // round robin, as Docker's aliases
+
+        Assert.Equal([ClusterKeys.DnsName(blue.Id, "a"), ClusterKeys.DnsName(blue.Id, "api"), ClusterKeys.DnsName(blue.Id, "b")], await KeysAsync(ClusterKeys.DnsNames));
+        await Sandboxes.RemoveAsync("a", a.Endpoints[0].SandboxId, [EndpointKey.Of(a.Endpoints[0])]);
+        Assert.DoesNotContain(ClusterKeys.DnsName(blue.Id, "a"), await KeysAsync(ClusterKeys.DnsNames));
+
+        await Networks.RemoveAsync("blue", force: true);
+        Assert.Empty(await KeysAsync(ClusterKeys.DnsNames));
+    }
+
+    [Fact]
+    public async Task Endpoints_written_before_claims_existed_are_removed_and_checked_as_before()
+    {
+        await Networks.CreateAsync(Overlay("blue", "10.20.0.0/24"));
+        var old = await RunAsync("old", "blue", "legacy");
+        await Store.DeletePrefixAsync(ClusterKeys.DnsNames); // a store written by an agent without name claims
+
+        await RunAsync("new", "blue", "legacy");
+        await Sandboxes.RemoveAsync("old", old.Endpoints[0].SandboxId, [EndpointKey.Of(old.Endpoints[0])]);
+
+        Assert.Null(await Sandboxes.GetAsync("old"));
+        Assert.Equal(["new"], (await SnapshotAsync()).Sandboxes.Keys.Order(StringComparer.Ordinal));
+    }
 }

@@ -37,7 +37,7 @@ public sealed class ApiViews(NetworkDriverRegistry drivers)
         var plugged = s.NetworkById(e.NetworkId)?.Driver.ManagesAddresses() ?? true;
         return new(e.Id, e.NetworkName, s.SandboxById(e.SandboxId)?.Name ?? e.ContainerName ?? e.SandboxId, e.ContainerName, e.Aliases,
             e.HostId, s.HostName(e.HostId), s.IsAlive(e.HostId), e.Address?.ToString(), plugged ? e.Mac.ToString() : "", plugged ? e.InterfaceName : "",
-            HostAddress(e.HostId, s));
+            HostAddress(e.HostId, s), s.HostState(e.HostId));
     }
 
     /// <summary>The host's underlay address while it is alive, else the one it last registered; null if never seen.</summary>
@@ -55,7 +55,7 @@ public sealed class ApiViews(NetworkDriverRegistry drivers)
         var uts = r.Pid is { } pid && r.Hostname is not null && state == "running" ? $"/proc/{pid}/ns/uts" : null;
         return new(r.Id, r.Name, r.HostId, s.HostName(r.HostId), r.Hostname, r.NetworkNamespace, uts,
             ExistingFile(filesDirectory, Sandboxes.SandboxFiles.ResolvConfFile), ExistingFile(filesDirectory, Sandboxes.SandboxFiles.HostsFile), r.Pid, state, r.Command, r.CreatedAt,
-            [.. s.EndpointsOfSandbox(r.Id).OrderBy(e => e.InterfaceName, StringComparer.Ordinal).Select(e => Endpoint(e, s))], r.Ports);
+            [.. s.EndpointsOfSandbox(r.Id).OrderBy(e => e.InterfaceName, StringComparer.Ordinal).Select(e => Endpoint(e, s))], r.Ports, s.HostState(r.HostId));
     }
 
     private static string? ExistingFile(string? directory, string name) =>

@@ -32,6 +32,18 @@ internal static class Display
 
     public static string YesNo(bool value) => value ? "yes" : "no";
 
+    /// <summary>
+    /// A host's name, marked when it is not live: "(held)" (its agent is away, its data plane answers and is kept),
+    /// "(gone)" (withdrawn). An agent too old to send a state only says whether the record is live: "(down)".
+    /// </summary>
+    public static string HostWithState(string host, string? state, bool alive) => state switch
+    {
+        HostStates.Held => $"{host} (held)",
+        HostStates.Gone => $"{host} (gone)",
+        _ when !alive => $"{host} (down)",
+        _ => host,
+    };
+
     /// <summary>UTC, to the second: the same text whatever the reader's time zone, and sortable.</summary>
     public static string Time(DateTimeOffset time) =>
         time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z";

@@ -62,7 +62,7 @@ internal static class NetworkOutput
     }
 
     /// <summary>A host whose lease has lapsed is marked, since its endpoints are no longer programmed elsewhere.</summary>
-    internal static string HostName(EndpointView endpoint) => endpoint.HostAlive ? endpoint.Host : endpoint.Host + " (down)";
+    internal static string HostName(EndpointView endpoint) => Display.HostWithState(endpoint.Host, endpoint.HostState, endpoint.HostAlive);
 
     /// <summary>The container's own name when Docker or CNI gave one, else the sandbox.</summary>
     internal static string SandboxName(EndpointView endpoint) => endpoint.ContainerName ?? Display.ShortId(endpoint.Sandbox);

@@ -16,7 +16,7 @@ internal static class SandboxOutput
             table.AddRow(
                 Display.ShortId(s.Id),
                 s.Name,
-                s.Host,
+                Display.HostWithState(s.Host, s.HostState, alive: true),
                 s.State,
                 Display.Number(s.Pid),
                 Networks(s),
@@ -38,7 +38,7 @@ internal static class SandboxOutput
         new FieldBlock()
             .Add("Name", sandbox.Name)
             .Add("ID", sandbox.Id)
-            .Add("Host", $"{sandbox.Host} ({Display.ShortId(sandbox.HostId)})")
+            .Add("Host", $"{Display.HostWithState(sandbox.Host, sandbox.HostState, alive: true)} ({Display.ShortId(sandbox.HostId)})")
             .Add("Hostname", sandbox.Hostname)
             .Add("State", sandbox.State)
             .Add("PID", Display.Number(sandbox.Pid))

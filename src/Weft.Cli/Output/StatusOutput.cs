@@ -19,6 +19,7 @@ internal static class StatusOutput
             .Add("Store reachable", StoreReachable(status))
             .Add("Store revision", status.StoreRevision.ToString(CultureInfo.InvariantCulture))
             .Add("Live hosts", Display.Number(status.LiveHosts))
+            .Add("Held hosts", status.HeldHosts is { Count: > 0 } held ? Display.List(held) : Display.None)
             .Add("Sandboxes", Display.Number(status.Sandboxes))
             .Add("Networks here", Display.List(status.ProgrammedNetworks))
             .WriteTo(writer);

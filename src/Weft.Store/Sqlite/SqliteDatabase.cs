@@ -120,7 +120,11 @@ internal sealed class SqliteDatabase : IDisposable
         try
         {
             using var txn = SqliteWriteTxn.Begin(_writerStatements, Location);
+            // BEGIN IMMEDIATE may have waited for another process's lock well past the caller's patience: a caller that
+            // gave up meanwhile (FailFastClusterStore's deadline) was told nothing changed, so nothing may; disposing rolls back.
+            cancellationToken.ThrowIfCancellationRequested();
             result = work(txn);
+            cancellationToken.ThrowIfCancellationRequested();
             moved = txn.Commit();
         }
         catch (SqliteException e)
