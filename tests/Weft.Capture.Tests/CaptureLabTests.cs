@@ -130,19 +130,19 @@ public sealed class CaptureLabTests : IAsyncLifetime
             using (var packet = System.Text.Json.JsonDocument.Parse(CaptureJson.Line(json, frame, DateTimeOffset.UtcNow, lines[verified])))
             {
                 var (p, t) = (packet.RootElement, rows[verified]);
-                var (outer, inner) = (p.GetProperty("outer"), p.GetProperty("inner"));
-                Assert.Equal(t["ip.src"], $"{outer.GetProperty("source").GetString()},{inner.GetProperty("source").GetString()}");
-                Assert.Equal(t["ip.dst"], $"{outer.GetProperty("destination").GetString()},{inner.GetProperty("destination").GetString()}");
-                Assert.Equal(t["eth.src"], $"{outer.GetProperty("sourceMac").GetString()},{inner.GetProperty("sourceMac").GetString()}");
+                var (outerJson, innerJson) = (p.GetProperty("outer"), p.GetProperty("inner"));
+                Assert.Equal(t["ip.src"], $"{outerJson.GetProperty("source").GetString()},{innerJson.GetProperty("source").GetString()}");
+                Assert.Equal(t["ip.dst"], $"{outerJson.GetProperty("destination").GetString()},{innerJson.GetProperty("destination").GetString()}");
+                Assert.Equal(t["eth.src"], $"{outerJson.GetProperty("sourceMac").GetString()},{innerJson.GetProperty("sourceMac").GetString()}");
                 Assert.Equal(t["vxlan.vni"], p.GetProperty("vxlan").GetProperty("vni").GetInt32().ToString(CultureInfo.InvariantCulture));
                 Assert.Equal(Network, p.GetProperty("vxlan").GetProperty("network").GetString());
-                Assert.Equal(4789, outer.GetProperty("destinationPort").GetInt32());
-                var icmp = inner.GetProperty("icmp");
+                Assert.Equal(4789, outerJson.GetProperty("destinationPort").GetInt32());
+                var icmp = innerJson.GetProperty("icmp");
                 Assert.Equal(t["icmp.type"], icmp.GetProperty("type").GetInt32().ToString(CultureInfo.InvariantCulture));
                 Assert.Equal(t["icmp.seq"].Split(',')[0], icmp.GetProperty("seq").GetInt32().ToString(CultureInfo.InvariantCulture));
                 var request = t["icmp.type"] == "8";
-                Assert.Equal(request ? ("shell2", "shell") : ("shell", "shell2"), (inner.GetProperty("sourceName").GetString(), inner.GetProperty("destinationName").GetString()));
-                Assert.Equal(request ? (h2.Name, h1.Name) : (h1.Name, h2.Name), (outer.GetProperty("sourceName").GetString(), outer.GetProperty("destinationName").GetString()));
+                Assert.Equal(request ? ("shell2", "shell") : ("shell", "shell2"), (innerJson.GetProperty("sourceName").GetString(), innerJson.GetProperty("destinationName").GetString()));
+                Assert.Equal(request ? (h2.Name, h1.Name) : (h1.Name, h2.Name), (outerJson.GetProperty("sourceName").GetString(), outerJson.GetProperty("destinationName").GetString()));
                 Assert.Equal(lines[verified], p.GetProperty("summary").GetString());
             }
 
