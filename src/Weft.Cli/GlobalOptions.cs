@@ -32,7 +32,7 @@ internal sealed class GlobalOptions
     {
         var option = new Option<string>("--format")
         {
-            Description = "table for people, json for scripts (the API's JSON shapes; errors too, as {\"error\":{\"code\",\"message\"}} on stderr)",
+            Description = "table for people, json for scripts: every command prints JSON (streams as JSON Lines) or refuses by name; README's \"JSON output\" lists each. Errors too, as {\"error\":{\"code\",\"message\"}} on stderr",
             DefaultValueFactory = _ => "table",
             Recursive = true,
         };

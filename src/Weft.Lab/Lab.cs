@@ -65,18 +65,17 @@ public static class Lab
                 var hostDir = Path.Combine(directory, name);
                 Directory.CreateDirectory(hostDir);
                 hosts.Add(new LabHost(name, ns, address.ToString(), hostDir, null));
-                state = state with { Hosts = [.. hosts] };
-                state.Save();
+                state = state.Update(s => s with { Hosts = [.. hosts] });
             }
             progress($"{options.Hosts} hosts: {string.Join(", ", hosts.Select(h => $"{h.Name} {h.Address}"))}");
 
             if (options.Store == LabStore.Etcd)
             {
-                state = state with { StorePid = StartEtcd(topology.StoreNamespace, topology.StoreAddress.ToString(), directory), StoreNamespace = topology.StoreNamespace };
-                state.Save();
+                var etcd = StartEtcd(topology.StoreNamespace, topology.StoreAddress.ToString(), directory);
+                state = state.Update(s => s with { StorePid = etcd, StoreNamespace = topology.StoreNamespace });
                 // An agent refuses to start on a store that does not answer, and etcd takes a moment (seconds on a
                 // loaded machine) before it listens.
-                await WaitForEtcdAsync(topology.StoreNamespace, topology.StoreAddress, state.StorePid.Value, directory, ct);
+                await WaitForEtcdAsync(topology.StoreNamespace, topology.StoreAddress, etcd, directory, ct);
                 progress($"etcd on {topology.StoreAddress}:2379 in {topology.StoreNamespace}");
             }
             else
@@ -106,9 +105,9 @@ public static class Lab
             for (var i = 0; i < hosts.Count; i++)
             {
                 var h = hosts[i];
-                hosts[i] = h with { AgentPid = StartAgent(state, h) };
-                state = state with { Hosts = [.. hosts] };
-                state.Save();
+                var pid = StartAgent(state, h);
+                state = state.Update(s => s.WithHost(h.Name, x => x with { AgentPid = pid }));
+                hosts[i] = state.Host(h.Name);
             }
             progress("agents started; waiting until each one answers and reaches the store");
             foreach (var h in hosts)
@@ -120,9 +119,9 @@ public static class Lab
                 // After the agents, as systemd orders them: a dockerd that starts before its plugins blocks on them.
                 for (var i = 0; i < hosts.Count; i++)
                 {
-                    hosts[i] = hosts[i] with { DockerPid = LabDocker.Start(state, hosts[i]) };
-                    state = state with { Hosts = [.. hosts] };
-                    state.Save();
+                    var dockerd = LabDocker.Start(state, hosts[i]);
+                    state = state.Update(s => s.WithHost(hosts[i].Name, x => x with { DockerPid = dockerd }));
+                    hosts[i] = state.Host(hosts[i].Name);
                 }
                 foreach (var h in hosts)
                 {
@@ -199,9 +198,7 @@ public static class Lab
         {
             LabProcesses.Kill([pid]);
         }
-        var next = state with { Hosts = [.. state.Hosts.Select(x => x.Name == hostName ? x with { AgentPid = null } : x)] };
-        next.Save();
-        return next;
+        return state.Update(s => s.WithHost(hostName, x => x with { AgentPid = null }));
     }
 
     /// <summary>Starts a host's agent again (after <see cref="KillAgent"/>) and waits until it is ready.</summary>
@@ -209,15 +206,18 @@ public static class Lab
     public static async Task<LabState> StartAgentAsync(LabState state, string hostName, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var h = state.Host(hostName);
-        if (h.AgentPid is { } running && LabProcesses.IsAlive(running))
+        // Checked and started under the state file's lock: two starts of one host's agent at once start one agent.
+        var next = state.Update(s =>
         {
-            throw new LabException($"the agent of {hostName} is already running (pid {running})");
-        }
-        h = h with { AgentPid = StartAgent(state, h, environment) };
-        var next = state with { Hosts = [.. state.Hosts.Select(x => x.Name == hostName ? h : x)] };
-        next.Save();
-        await WaitHealthyAsync(h, ct);
+            var h = s.Host(hostName);
+            if (h.AgentPid is { } running && LabProcesses.IsAlive(running))
+            {
+                throw new LabException($"the agent of {hostName} is already running (pid {running})");
+            }
+            var pid = StartAgent(s, h, environment);
+            return s.WithHost(hostName, x => x with { AgentPid = pid });
+        });
+        await WaitHealthyAsync(next.Host(hostName), ct);
         return next;
     }
 
@@ -233,28 +233,29 @@ public static class Lab
         {
             await LabDocker.StopAsync(h, pid, ct);
         }
-        var next = state with { Hosts = [.. state.Hosts.Select(x => x.Name == hostName ? x with { DockerPid = null } : x)] };
-        next.Save();
-        return next;
+        return state.Update(s => s.WithHost(hostName, x => x with { DockerPid = null }));
     }
 
     /// <summary>Starts a host's dockerd again (after <see cref="StopDockerAsync"/>) and waits until it answers.</summary>
     public static async Task<LabState> StartDockerAsync(LabState state, string hostName, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var h = state.Host(hostName);
         if (!state.Docker)
         {
             throw new LabException($"lab '{state.Name}' runs no Docker (weft lab up --docker)");
         }
-        if (h.DockerPid is { } running && LabProcesses.IsAlive(running))
+        var next = state.Update(s =>
         {
-            throw new LabException($"the dockerd of {hostName} is already running (pid {running})");
-        }
-        h = h with { DockerPid = LabDocker.Start(state, h) };
-        var next = state with { Hosts = [.. state.Hosts.Select(x => x.Name == hostName ? h : x)] };
-        next.Save();
-        await LabDocker.WaitReadyAsync(h, h.DockerPid.Value, imageTar: null, ct);
+            var h = s.Host(hostName);
+            if (h.DockerPid is { } running && LabProcesses.IsAlive(running))
+            {
+                throw new LabException($"the dockerd of {hostName} is already running (pid {running})");
+            }
+            var pid = LabDocker.Start(s, h);
+            return s.WithHost(hostName, x => x with { DockerPid = pid });
+        });
+        var started = next.Host(hostName);
+        await LabDocker.WaitReadyAsync(started, started.DockerPid!.Value, imageTar: null, ct);
         return next;
     }
 
@@ -286,9 +287,8 @@ public static class Lab
             throw new LabException($"the store of lab '{state.Name}' is already running (pid {running})");
         }
         var address = new Uri(state.StoreUrl.Replace("etcd://", "http://", StringComparison.Ordinal)).Host;
-        var next = state with { StorePid = StartEtcd(state.StoreNamespace, address, state.Directory) };
-        next.Save();
-        return next;
+        var pid = StartEtcd(state.StoreNamespace, address, state.Directory);
+        return state.Update(s => s with { StorePid = pid });
     }
 
     internal static int StartEtcd(string storeNamespace, string address, string directory)
@@ -384,7 +384,10 @@ public static class Lab
     /// made for its hosts, the hosts, the underlay, and its directory. Idempotent, and works without the state
     /// file, by names alone, after a crash.
     /// </summary>
-    public static int Down(string baseDirectory, string name, Action<string> progress)
+    public static int Down(string baseDirectory, string name, Action<string> progress) => Remove(baseDirectory, name, progress).Namespaces.Count;
+
+    /// <summary><see cref="Down"/>, saying what it removed (`weft lab down --format json`).</summary>
+    public static LabRemoval Remove(string baseDirectory, string name, Action<string> progress)
     {
         ArgumentNullException.ThrowIfNull(progress);
         var state = LabState.Load(baseDirectory, name);
@@ -441,9 +444,10 @@ public static class Lab
                 pids.Add(lp); // a paused embedded store's lock holder (`weft lab store pause`)
             }
         }
+        var processes = pids.Distinct().Count();
         if (pids.Count > 0)
         {
-            progress($"stopping {pids.Distinct().Count()} process(es)");
+            progress($"stopping {processes} process(es)");
             LabProcesses.Kill(pids);
         }
         // An agent busy with a `weft run` may have made a namespace between the listing above and its end.
@@ -472,15 +476,26 @@ public static class Lab
             MountPoints.Detach(directory);
             Directory.Delete(directory, recursive: true);
         }
-        progress(namespaces.Count == 0 && state is null ? $"no lab named '{name}'" : $"lab '{name}' removed ({namespaces.Count} namespaces)");
-        return namespaces.Count;
+        var found = namespaces.Count > 0 || state is not null;
+        progress(found ? $"lab '{name}' removed ({namespaces.Count} namespaces)" : $"no lab named '{name}'");
+        return new LabRemoval(name, found, namespaces, processes);
     }
 
     private static bool IsNumbered(string value, string prefix) =>
         value.StartsWith(prefix, StringComparison.Ordinal) && value.Length > prefix.Length && value.AsSpan(prefix.Length).ContainsAnyExceptInRange('0', '9') == false;
 
     /// <summary>Runs a command inside a lab host, with that host's agent as the CLI's target; returns its exit code.</summary>
-    public static int Exec(LabState state, string hostName, IReadOnlyList<string> command, IReadOnlyList<string> weftCommand)
+    public static int Exec(LabState state, string hostName, IReadOnlyList<string> command, IReadOnlyList<string> weftCommand) =>
+        Exec(state, hostName, command, weftCommand, collect: false).ExitCode;
+
+    /// <summary>
+    /// <see cref="Exec(LabState, string, IReadOnlyList{string}, IReadOnlyList{string})"/> with stdout and stderr collected
+    /// instead of this process's (stdin is still this process's): `weft lab exec --format json`.
+    /// </summary>
+    public static LabExecResult ExecCollecting(LabState state, string hostName, IReadOnlyList<string> command, IReadOnlyList<string> weftCommand) =>
+        Exec(state, hostName, command, weftCommand, collect: true);
+
+    private static LabExecResult Exec(LabState state, string hostName, IReadOnlyList<string> command, IReadOnlyList<string> weftCommand, bool collect)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(command);
@@ -497,7 +512,7 @@ public static class Lab
             // Podman works only in the host's mount namespace (its sysfs and cgroups, its containers' namespace files).
             argv = LabMountNamespace.InHost(host, argv);
         }
-        var psi = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
+        var psi = new ProcessStartInfo(argv[0]) { UseShellExecute = false, RedirectStandardOutput = collect, RedirectStandardError = collect };
         foreach (var a in argv.Skip(1))
         {
             psi.ArgumentList.Add(a);
@@ -514,8 +529,10 @@ public static class Lab
         }
         using var ns = NetworkNamespace.Open(host.Namespace);
         using var process = ns.StartProcess(psi);
+        var stdout = collect ? process.StandardOutput.ReadToEndAsync() : Task.FromResult("");
+        var stderr = collect ? process.StandardError.ReadToEndAsync() : Task.FromResult("");
         process.WaitForExit();
-        return process.ExitCode;
+        return new LabExecResult(process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
     }
 
     /// <summary>What a command inside a lab host needs in its environment: `weft` talks to the host's agent, `docker` to its daemon.</summary>
@@ -535,3 +552,9 @@ public static class Lab
 
     private static string NameFlag(string name) => name == LabOptions.DefaultName ? "" : $" --name {name}";
 }
+
+/// <summary>What `weft lab down` removed: whether there was a lab by that name, its namespaces and how many processes were stopped.</summary>
+public sealed record LabRemoval(string Name, bool Found, IReadOnlyList<string> Namespaces, int Processes);
+
+/// <summary>A command run inside a lab host with its output collected: exit code, stdout, stderr.</summary>
+public sealed record LabExecResult(int ExitCode, string Stdout, string Stderr);

@@ -33,7 +33,7 @@ public static class LabChaos
                 await Task.Delay(50, ct);
             }
         }
-        return Save(state, h with { AgentPid = null });
+        return state.Update(s => s.WithHost(hostName, x => x with { AgentPid = null }));
     }
 
     /// <summary>
@@ -60,7 +60,7 @@ public static class LabChaos
         {
             ProcessSignals.Send(pid, ProcessSignals.SIGSTOP);
         }
-        return Save(state, host with { Partitioned = true });
+        return state.Update(s => s.WithHost(hostName, x => x with { Partitioned = true }));
     }
 
     /// <summary>Plugs the host's cable back in (and lets a frozen agent run on), once the switch port carries frames again.</summary>
@@ -87,7 +87,7 @@ public static class LabChaos
         {
             ProcessSignals.Send(pid, ProcessSignals.SIGCONT);
         }
-        return Save(state, host with { Partitioned = false });
+        return state.Update(s => s.WithHost(hostName, x => x with { Partitioned = false }));
     }
 
     /// <summary>The host and its 1-based number, which names its switch port (LabUnderlay.BuildHost cabled it as h1, h2…).</summary>
@@ -101,11 +101,4 @@ public static class LabChaos
 
     private static LabUnderlay Underlay(LabState state) =>
         new(new UnderlayLayout { NamePrefix = state.Name + "-", Hosts = state.Hosts.Count, Routed = state.Routed });
-
-    private static LabState Save(LabState state, LabHost host)
-    {
-        var next = state with { Hosts = [.. state.Hosts.Select(x => x.Name == host.Name ? host : x)] };
-        next.Save();
-        return next;
-    }
 }

@@ -11,15 +11,38 @@ namespace Weft.Lab;
 /// host2 and one on host3, a ping across, the VXLAN on the underlay, and iperf3 over the overlay against the
 /// underlay. Every step checks its result; the first failure ends the demo with a non-zero exit.
 /// </summary>
-public sealed class LabDemo(LabOptions options, Action<string> say)
+/// <param name="say">Each line of the narration.</param>
+/// <param name="stepEnded">Each step once it ended, with its outcome and its lines (`weft lab demo --format json`).</param>
+public sealed class LabDemo(LabOptions options, Action<string> say, Action<LabDemoStep>? stepEnded = null)
 {
     public const string Network = "test-net";
 
+    private (int Number, string Title, Stopwatch Clock, List<string> Details)? _step;
+    private bool _failed;
+
     public async Task<int> RunAsync(bool keep, CancellationToken ct)
+    {
+        try
+        {
+            var code = await RunStepsAsync(keep, ct);
+            EndStep("ok", null);
+            return code;
+        }
+        catch (Exception e) when (!_failed && FailStep(e))
+        {
+            throw; // never reached: the filter records the failure and lets the exception go on
+        }
+        finally
+        {
+            EndStep("ok", null); // the teardown after a failed step
+        }
+    }
+
+    private async Task<int> RunStepsAsync(bool keep, CancellationToken ct)
     {
         var total = Stopwatch.StartNew();
         Step(1, $"build {options.Hosts} hosts ({(options.Store == LabStore.Etcd ? "etcd" : "embedded store")}, flat underlay {options.Underlay})");
-        var state = await Lab.UpAsync(options, line => say($"   {line}"), ct);
+        var state = await Lab.UpAsync(options, line => Say($"   {line}"), ct);
         try
         {
             var (h2, h3) = (state.Hosts[1], state.Hosts[2]);
@@ -41,32 +64,36 @@ public sealed class LabDemo(LabOptions options, Action<string> say)
             var lines = captured.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             foreach (var line in lines)
             {
-                say($"   {line}");
+                Say($"   {line}");
             }
             var vxlanLines = lines.Count(l => l.Contains($"vxlan vni {vni}", StringComparison.Ordinal));
             Require(captureCode == 0 && vxlanLines >= 4, $"weft capture failed or saw no VXLAN (exit {captureCode}):\n{captured}");
-            say($"   {vxlanLines} packets on {h2.Name}'s underlay, each UDP to port 4789 with VNI {vni} around the ICMP between the {Members}");
+            Say($"   {vxlanLines} packets on {h2.Name}'s underlay, each UDP to port 4789 with VNI {vni} around the ICMP between the {Members}");
 
             Step(6, $"iperf3: {Member} to {Member} over the overlay, host to host over the underlay");
             var overlay = await IperfAsync(shellNs, shell2Ns, shellIp, ct);
             var underlay = await IperfAsync(NamespacePath(h2.Namespace), NamespacePath(h3.Namespace), h2.Address, ct);
-            say($"   overlay  (shell2 → shell):   {overlay,8:0} Mbit/s");
-            say($"   underlay ({h3.Name} → {h2.Name}):   {underlay,8:0} Mbit/s");
-            say($"   overlay / underlay = {overlay / underlay:0.00}   (seed 000 on GbE: 771 / 939 = 0.82)");
+            Say($"   overlay  (shell2 → shell):   {overlay,8:0} Mbit/s");
+            Say($"   underlay ({h3.Name} → {h2.Name}):   {underlay,8:0} Mbit/s");
+            Say($"   overlay / underlay = {overlay / underlay:0.00}   (seed 000 on GbE: 771 / 939 = 0.82)");
 
-            say($"demo finished in {total.Elapsed.TotalSeconds:0} s");
+            Say($"demo finished in {total.Elapsed.TotalSeconds:0} s");
             return 0;
+        }
+        catch (Exception e) when (FailStep(e))
+        {
+            throw; // never reached: the filter marks the step failed before the teardown below starts step 7
         }
         finally
         {
             if (keep)
             {
-                say($"Step 7: kept the lab; explore with `weft lab shell {state.Hosts[2].Name}`, remove it with `weft lab down`");
+                Step(7, $"kept the lab; explore with `weft lab shell {state.Hosts[2].Name}`, remove it with `weft lab down`");
             }
             else
             {
                 Step(7, "tear down");
-                Lab.Down(options.BaseDirectory, options.Name, line => say($"   {line}"));
+                Lab.Down(options.BaseDirectory, options.Name, line => Say($"   {line}"));
             }
         }
     }
@@ -83,33 +110,33 @@ public sealed class LabDemo(LabOptions options, Action<string> say)
 
         Step(2, $"on {h3.Name}: weft network create -d overlay --subnet 10.0.10.0/24 {Network}");
         var net = await on3.CreateNetworkAsync(new CreateNetworkRequest { Name = Network, Subnets = [new SubnetSpec("10.0.10.0/24")] }, ct);
-        say($"   {net.Name}: id {net.Id[..12]}, VNI {net.Vni}, gateway {net.Subnets[0].Gateway}, MTU {net.Mtu}");
+        Say($"   {net.Name}: id {net.Id[..12]}, VNI {net.Vni}, gateway {net.Subnets[0].Gateway}, MTU {net.Mtu}");
         await WaitUntilAsync(async () => (await on2.ListNetworksAsync(ct)).Any(n => n.Name == Network), $"{h2.Name} sees {Network}", ct);
-        say($"   {h2.Name} sees it too: weft network ls lists {Network} overlay global");
+        Say($"   {h2.Name} sees it too: weft network ls lists {Network} overlay global");
 
         Step(3, $"on {h2.Name}: weft run -d --name shell --net {Network} -- sleep infinity; on {h3.Name}: the same as shell2");
         var shell = await on2.CreateSandboxAsync(Sandbox("shell"), ct);
         var shell2 = await on3.CreateSandboxAsync(Sandbox("shell2"), ct);
         var shellIp = shell.Endpoints[0].Address!;
         var shell2Ip = shell2.Endpoints[0].Address!;
-        say($"   shell  on {h2.Name}: {shellIp} mac {shell.Endpoints[0].Mac} (netns {Path.GetFileName(shell.NetworkNamespace)})");
-        say($"   shell2 on {h3.Name}: {shell2Ip} mac {shell2.Endpoints[0].Mac} (netns {Path.GetFileName(shell2.NetworkNamespace)})");
+        Say($"   shell  on {h2.Name}: {shellIp} mac {shell.Endpoints[0].Mac} (netns {Path.GetFileName(shell.NetworkNamespace)})");
+        Say($"   shell2 on {h3.Name}: {shell2Ip} mac {shell2.Endpoints[0].Mac} (netns {Path.GetFileName(shell2.NetworkNamespace)})");
 
         Step(4, $"on {h3.Name}: weft exec shell2 -- ping -c3 shell");
         // Through the real CLI, so the sandbox's own resolv.conf is used: Weft's DNS on the network's gateway.
         var resolved = await ExecAsync(h3, "shell2", ["getent", "hosts", "shell"], ct);
         Require(resolved.ExitCode == 0 && resolved.Output.Contains(shellIp, StringComparison.Ordinal),
             $"shell2 could not resolve shell (exit {resolved.ExitCode}):\n{resolved.Output}");
-        say($"   getent hosts shell (from shell2, via Weft's DNS at {net.Subnets[0].Gateway}): {string.Join(' ', resolved.Output.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries))}");
+        Say($"   getent hosts shell (from shell2, via Weft's DNS at {net.Subnets[0].Gateway}): {string.Join(' ', resolved.Output.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries))}");
         var ping = await ExecAsync(h3, "shell2", ["ping", "-c", "3", "-i", "0.2", "-W", "2", "shell"], ct);
         Require(ping.ExitCode == 0, $"ping from shell2 to shell failed:\n{ping.Output}");
         foreach (var line in ping.Output.Split('\n').Where(l => l.Contains("bytes from", StringComparison.Ordinal) || l.Contains("packet loss", StringComparison.Ordinal)))
         {
-            say($"   {line}");
+            Say($"   {line}");
         }
         var back = await RunInAsync(shell.NetworkNamespace, ["ping", "-c", "1", "-W", "2", shell2Ip], ct);
         Require(back.ExitCode == 0, $"ping from shell back to shell2 failed:\n{back.Output}");
-        say("   and back from shell to shell2: 1 packets transmitted, 1 received");
+        Say("   and back from shell to shell2: 1 packets transmitted, 1 received");
         return (shell.NetworkNamespace, shell2.NetworkNamespace, shellIp, net.Vni!.Value);
     }
 
@@ -124,17 +151,17 @@ public sealed class LabDemo(LabOptions options, Action<string> say)
         using var on2 = new WeftApiClient(h2.SocketPath);
         await WaitUntilAsync(async () => (await on2.ListNetworksAsync(ct)).Any(n => n.Name == Network), $"{h2.Name}'s agent has {Network}", ct);
         var net = await on2.InspectNetworkAsync(Network, ct);
-        say($"   {net.Name}: Weft network {net.Id[..12]}, VNI {net.Vni}, gateway {net.Subnets[0].Gateway}, MTU {net.Mtu}");
+        Say($"   {net.Name}: Weft network {net.Id[..12]}, VNI {net.Vni}, gateway {net.Subnets[0].Gateway}, MTU {net.Mtu}");
         await WaitUntilAsync(async () => (await LabDocker.DockerAsync(h2, ["network", "inspect", Network], ct)).Code == 0, $"{h2.Name}'s Docker has {Network}", ct);
-        say($"   {h2.Name}: docker network ls lists {Network} (driver weft) too: its agent added it to its dockerd");
+        Say($"   {h2.Name}: docker network ls lists {Network} (driver weft) too: its agent added it to its dockerd");
 
         Step(3, $"on {h2.Name}: docker run -itd --name shell --net {Network} busybox; on {h3.Name}: the same as shell2");
         await DockerOkAsync(h2, ["run", "-itd", "--name", "shell", "--net", Network, BusyboxImage.Name], ct);
         await DockerOkAsync(h3, ["run", "-itd", "--name", "shell2", "--net", Network, BusyboxImage.Name], ct);
         var shellIp = await DockerOkAsync(h2, ["inspect", "-f", $"{{{{(index .NetworkSettings.Networks \"{Network}\").IPAddress}}}}", "shell"], ct);
         var shell2Ip = await DockerOkAsync(h3, ["inspect", "-f", $"{{{{(index .NetworkSettings.Networks \"{Network}\").IPAddress}}}}", "shell2"], ct);
-        say($"   shell  on {h2.Name}: {shellIp}");
-        say($"   shell2 on {h3.Name}: {shell2Ip}");
+        Say($"   shell  on {h2.Name}: {shellIp}");
+        Say($"   shell2 on {h3.Name}: {shell2Ip}");
 
         Step(4, $"on {h3.Name}: docker exec shell2 ping -c3 shell");
         // Docker's embedded DNS does not know shell (another host's container); it asks Weft's DNS, dockerd's --dns.
@@ -142,11 +169,11 @@ public sealed class LabDemo(LabOptions options, Action<string> say)
         Require(ping.Code == 0, $"ping from shell2 to shell failed:\n{ping.Output}");
         foreach (var line in ping.Output.Split('\n').Where(l => l.Contains("bytes from", StringComparison.Ordinal) || l.Contains("packet loss", StringComparison.Ordinal)))
         {
-            say($"   {line}");
+            Say($"   {line}");
         }
         var back = await LabDocker.DockerAsync(h2, ["exec", "shell", "ping", "-c", "1", "-W", "2", "shell2"], ct);
         Require(back.Code == 0, $"ping from shell back to shell2 failed:\n{back.Output}");
-        say("   and back from shell to shell2, by name: 1 packets transmitted, 1 received");
+        Say("   and back from shell to shell2, by name: 1 packets transmitted, 1 received");
         var shellPid = await DockerOkAsync(h2, ["inspect", "-f", "{{.State.Pid}}", "shell"], ct);
         var shell2Pid = await DockerOkAsync(h3, ["inspect", "-f", "{{.State.Pid}}", "shell2"], ct);
         return ($"/proc/{shellPid}/ns/net", $"/proc/{shell2Pid}/ns/net", shellIp, net.Vni!.Value);
@@ -172,7 +199,36 @@ public sealed class LabDemo(LabOptions options, Action<string> say)
     private static CreateSandboxRequest Sandbox(string name) =>
         new() { Name = name, Networks = [new SandboxNetworkSpec(Network)], Command = ["sleep", "infinity"] };
 
-    private void Step(int n, string what) => say($"Step {n}: {what}");
+    private void Step(int n, string what)
+    {
+        EndStep("ok", null);
+        _step = (n, what, Stopwatch.StartNew(), []);
+        say($"Step {n}: {what}");
+    }
+
+    /// <summary>A line of the current step: narrated, and kept (without its indent) for the step's report.</summary>
+    private void Say(string line)
+    {
+        _step?.Details.Add(line.Trim());
+        say(line);
+    }
+
+    private void EndStep(string outcome, string? error)
+    {
+        if (_step is { } step)
+        {
+            _step = null;
+            stepEnded?.Invoke(new LabDemoStep(step.Number, step.Title, outcome, Math.Round(step.Clock.Elapsed.TotalSeconds, 1), step.Details, error));
+        }
+    }
+
+    /// <summary>Marks the current step failed; false, so that an exception filter lets the exception go on.</summary>
+    private bool FailStep(Exception e)
+    {
+        _failed = true;
+        EndStep("failed", e.Message);
+        return false;
+    }
 
     private static void Require(bool ok, string failure)
     {
@@ -258,3 +314,6 @@ public sealed class LabDemo(LabOptions options, Action<string> say)
 
     public static string Format(double value) => value.ToString("0", CultureInfo.InvariantCulture);
 }
+
+/// <summary>One step of `weft lab demo`, once it ended: ok or failed (with why), how long it took, what it showed.</summary>
+public sealed record LabDemoStep(int Step, string Title, string Outcome, double Seconds, IReadOnlyList<string> Details, string? Error);

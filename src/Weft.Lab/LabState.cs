@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Weft.Linux.Files;
 
 namespace Weft.Lab;
 
@@ -42,18 +43,70 @@ public sealed record LabState
 
     public static string PathFor(string baseDirectory, string name) => Path.Combine(baseDirectory, name, "lab.json");
 
-    public static LabState? Load(string baseDirectory, string name)
+    private string StatePath => Path.Combine(Directory, "lab.json");
+
+    /// <summary>Beside lab.json: its flock serialises every write of the state file (never deleted while the lab is).</summary>
+    private string LockPath => Path.Combine(Directory, "lab.json.lock");
+
+    /// <summary>Reads the state file; it is only ever replaced whole (a rename), so no lock is needed to read it.</summary>
+    public static LabState? Load(string baseDirectory, string name) => Read(PathFor(baseDirectory, name));
+
+    private static LabState? Read(string path)
     {
-        var path = PathFor(baseDirectory, name);
-        return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllText(path), LabJsonContext.Default.LabState) : null;
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllText(path), LabJsonContext.Default.LabState);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
     }
 
+    /// <summary>Writes this state whole, as the lab's first (`up` does, before it builds anything).</summary>
     public void Save()
     {
         System.IO.Directory.CreateDirectory(Directory);
-        var path = Path.Combine(Directory, "lab.json");
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(this, LabJsonContext.Default.LabState));
-        File.Move(path + ".tmp", path, overwrite: true);
+        using (FileLock.Exclusive(LockPath))
+        {
+            Write(this);
+        }
+    }
+
+    /// <summary>
+    /// A read-modify-write of the state file under its lock: <paramref name="change"/> is applied to the file as it is
+    /// now, not to the state this process read earlier, and the result replaces it whole. So two `weft lab agent HOST
+    /// start` at once each record their own host's agent, and neither undoes the other's. <paramref name="change"/> runs
+    /// while the lock is held: it may check and start a process, so that two callers cannot both start one.
+    /// </summary>
+    /// <exception cref="LabException">The lab was removed meanwhile.</exception>
+    public LabState Update(Func<LabState, LabState> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        using (FileLock.Exclusive(LockPath))
+        {
+            var current = Read(StatePath) ?? throw new LabException($"lab '{Name}' was removed meanwhile ({StatePath} is gone)");
+            var next = change(current);
+            Write(next);
+            return next;
+        }
+    }
+
+    /// <summary>Written to a temporary file and renamed over the old one: a reader sees the old state or the new, whole.</summary>
+    private static void Write(LabState state)
+    {
+        var path = state.StatePath;
+        var temp = $"{path}.{Environment.ProcessId}.tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(state, LabJsonContext.Default.LabState));
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>This state with one host changed.</summary>
+    public LabState WithHost(string hostName, Func<LabHost, LabHost> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        Host(hostName); // an unknown name is refused by name
+        return this with { Hosts = [.. Hosts.Select(h => h.Name == hostName ? change(h) : h)] };
     }
 
     public LabHost Host(string name) =>

@@ -50,12 +50,12 @@ public static class LabStoreControl
                 var toPause = running ?? throw new LabException($"the etcd of lab '{state.Name}' is not running; `weft lab store start` first");
                 ProcessSignals.Send(toPause, ProcessSignals.SIGSTOP);
                 await WaitAsync(() => ProcessSignals.IsStopped(toPause), "etcd to stop (SIGSTOP)", ct);
-                return Save(state with { StorePaused = true });
+                return state.Update(s => s with { StorePaused = true });
             case LabStoreAction.Resume:
                 var toResume = running ?? throw new LabException($"the etcd of lab '{state.Name}' is not running; `weft lab store start` starts it");
                 ProcessSignals.Send(toResume, ProcessSignals.SIGCONT);
                 await WaitAsync(() => !ProcessSignals.IsStopped(toResume), "etcd to continue (SIGCONT)", ct);
-                return Save(state with { StorePaused = false });
+                return state.Update(s => s with { StorePaused = false });
             case LabStoreAction.Stop:
                 var toStop = running ?? throw new LabException($"the etcd of lab '{state.Name}' is not running");
                 ProcessSignals.Send(toStop, ProcessSignals.SIGTERM);
@@ -68,7 +68,7 @@ public static class LabStoreControl
                 {
                     LabProcesses.Kill([toStop]);
                 }
-                return Save(state with { StorePid = null, StorePaused = false });
+                return state.Update(s => s with { StorePid = null, StorePaused = false });
             default:
                 var next = Lab.StartStore(state);
                 var address = System.Net.IPAddress.Parse(new Uri(state.StoreUrl.Replace("etcd://", "http://", StringComparison.Ordinal)).Host);
@@ -104,14 +104,14 @@ public static class LabStoreControl
                 }
                 Thread.Sleep(10);
             }
-            return Save(state with { StoreLockPid = pid });
+            return state.Update(s => s with { StoreLockPid = pid });
         }
         if (holder is null)
         {
             throw new LabException($"the embedded store of lab '{state.Name}' is not paused");
         }
         LabProcesses.Kill([holder.Value]);
-        return Save(state with { StoreLockPid = null });
+        return state.Update(s => s with { StoreLockPid = null });
     }
 
     /// <summary>The hidden `weft lab store` verb that the pause starts: takes the lock and keeps it until killed.</summary>
@@ -139,12 +139,6 @@ public static class LabStoreControl
     }
 
     private static string WalIndexPath(LabState state) => new Uri(state.StoreUrl).AbsolutePath + "-shm";
-
-    private static LabState Save(LabState state)
-    {
-        state.Save();
-        return state;
-    }
 
     private static async Task WaitAsync(Func<bool> condition, string what, CancellationToken ct, int seconds = 5)
     {

@@ -120,10 +120,32 @@ public sealed class CaptureLabTests : IAsyncLifetime
         // ping's kernel socket computed.
         using var reader = new Weft.Wire.Pcap.PcapReader(File.OpenRead(path));
         var verified = 0;
+        var json = new CapturedPacketBuilder(names, h2.Name, "eth0");
         while (reader.TryRead(out var record))
         {
             var frame = record.Data;
             var f = VxlanFrame.Decode(frame);
+
+            // `--format json` of the same kernel-built frame says what tshark says, field by field, with the names.
+            using (var packet = System.Text.Json.JsonDocument.Parse(CaptureJson.Line(json, frame, DateTimeOffset.UtcNow, lines[verified])))
+            {
+                var (p, t) = (packet.RootElement, rows[verified]);
+                var (outerJson, innerJson) = (p.GetProperty("outer"), p.GetProperty("inner"));
+                Assert.Equal(t["ip.src"], $"{outerJson.GetProperty("source").GetString()},{innerJson.GetProperty("source").GetString()}");
+                Assert.Equal(t["ip.dst"], $"{outerJson.GetProperty("destination").GetString()},{innerJson.GetProperty("destination").GetString()}");
+                Assert.Equal(t["eth.src"], $"{outerJson.GetProperty("sourceMac").GetString()},{innerJson.GetProperty("sourceMac").GetString()}");
+                Assert.Equal(t["vxlan.vni"], p.GetProperty("vxlan").GetProperty("vni").GetInt32().ToString(CultureInfo.InvariantCulture));
+                Assert.Equal(Network, p.GetProperty("vxlan").GetProperty("network").GetString());
+                Assert.Equal(4789, outerJson.GetProperty("destinationPort").GetInt32());
+                var icmp = innerJson.GetProperty("icmp");
+                Assert.Equal(t["icmp.type"], icmp.GetProperty("type").GetInt32().ToString(CultureInfo.InvariantCulture));
+                Assert.Equal(t["icmp.seq"].Split(',')[0], icmp.GetProperty("seq").GetInt32().ToString(CultureInfo.InvariantCulture));
+                var request = t["icmp.type"] == "8";
+                Assert.Equal(request ? ("shell2", "shell") : ("shell", "shell2"), (innerJson.GetProperty("sourceName").GetString(), innerJson.GetProperty("destinationName").GetString()));
+                Assert.Equal(request ? (h2.Name, h1.Name) : (h1.Name, h2.Name), (outerJson.GetProperty("sourceName").GetString(), outerJson.GetProperty("destinationName").GetString()));
+                Assert.Equal(lines[verified], p.GetProperty("summary").GetString());
+            }
+
             Assert.Equal((ParseStatus.Ok, ParseStatus.Ok, ParseStatus.Ok), (f.Outer.Status, f.VxlanStatus, f.Inner.Status));
             var udp = frame[f.Outer.TransportOffset..(EthernetHeader.Length + f.Outer.NetworkLength)];
             Assert.True(OuterUdpChecksumAgrees(udp, f.Outer.Source, f.Outer.Destination), "outer UDP checksum");
@@ -203,8 +225,41 @@ public sealed class CaptureLabTests : IAsyncLifetime
     public async Task The_weft_capture_command_runs_inside_a_lab_host_and_reports_kernel_counts()
     {
         var host2 = Lab.Host(2);
+        var (lines, stderr) = await CaptureTwoPingPacketsAsync(["-w", Path.Combine(_dir, "cli.pcap")]);
+        Assert.Equal(2, lines.Length);
+        Assert.Matches($"^{host2.Name} → {Lab.Host(1).Name}  vxlan vni {_net.Vni} \\({Network}\\) \\| shell2 {Regex(Ip(_shell2))} → shell {Regex(Ip(_shell))}  ICMP echo request id \\d+ seq 1$", lines[0]);
+        Assert.Matches($"^{Lab.Host(1).Name} → {host2.Name}  vxlan vni {_net.Vni} \\({Network}\\) \\| shell {Regex(Ip(_shell))} → shell2 {Regex(Ip(_shell2))}  ICMP echo reply id \\d+ seq 1$", lines[1]);
+        Assert.Equal("2 packets captured, 0 dropped by the kernel", stderr.Trim());
+        using var reader = new PcapReader(File.OpenRead(Path.Combine(_dir, "cli.pcap")));
+        var written = 0;
+        while (reader.TryRead(out _))
+        {
+            written++;
+        }
+
+        Assert.Equal(2, written);
+
+        // `--format json`: the same two packets as JSON Lines, one object each, with names and the text line as summary.
+        var (jsonLines, _) = await CaptureTwoPingPacketsAsync(["--format", "json"]);
+        Assert.Equal(2, jsonLines.Length);
+        var packets = jsonLines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        Assert.All(packets, p => Assert.Equal((host2.Name, "eth0", _net.Vni), (p.GetProperty("host").GetString(), p.GetProperty("interface").GetString(),
+            (int?)p.GetProperty("vxlan").GetProperty("vni").GetInt32())));
+        Assert.Equal(["echo request", "echo reply"], packets.Select(p => p.GetProperty("inner").GetProperty("icmp").GetProperty("kind").GetString()));
+        Assert.Equal((Ip(_shell2), "shell2", Ip(_shell), "shell"), (packets[0].GetProperty("inner").GetProperty("source").GetString(),
+            packets[0].GetProperty("inner").GetProperty("sourceName").GetString(), packets[0].GetProperty("inner").GetProperty("destination").GetString(),
+            packets[0].GetProperty("inner").GetProperty("destinationName").GetString()));
+        Assert.Equal((host2.Address, Lab.Host(1).Address), (packets[0].GetProperty("outer").GetProperty("source").GetString(),
+            packets[0].GetProperty("outer").GetProperty("destination").GetString()));
+        Assert.All(packets, p => Assert.True(p.GetProperty("time").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-5)));
+    }
+
+    /// <summary>Runs `weft capture --count 2 --network test-net ARGS` on host2 while shell2 pings shell once; its stdout lines and stderr.</summary>
+    private async Task<(string[] Lines, string Stderr)> CaptureTwoPingPacketsAsync(IReadOnlyList<string> args)
+    {
+        var host2 = Lab.Host(2);
         var psi = new ProcessStartInfo(WeftBinary.Command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in WeftBinary.Command.Skip(1).Concat(["capture", "--count", "2", "--network", Network, "-w", Path.Combine(_dir, "cli.pcap")]))
+        foreach (var a in WeftBinary.Command.Skip(1).Concat(["capture", "--count", "2", "--network", Network, .. args]))
         {
             psi.ArgumentList.Add(a);
         }
@@ -222,19 +277,7 @@ public sealed class CaptureLabTests : IAsyncLifetime
             var stderr = process.StandardError.ReadToEndAsync();
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(0, process.ExitCode);
-            var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            Assert.Equal(2, lines.Length);
-            Assert.Matches($"^{host2.Name} → {Lab.Host(1).Name}  vxlan vni {_net.Vni} \\({Network}\\) \\| shell2 {Regex(Ip(_shell2))} → shell {Regex(Ip(_shell))}  ICMP echo request id \\d+ seq 1$", lines[0]);
-            Assert.Matches($"^{Lab.Host(1).Name} → {host2.Name}  vxlan vni {_net.Vni} \\({Network}\\) \\| shell {Regex(Ip(_shell))} → shell2 {Regex(Ip(_shell2))}  ICMP echo reply id \\d+ seq 1$", lines[1]);
-            Assert.Equal("2 packets captured, 0 dropped by the kernel", (await stderr).Trim());
-            using var reader = new PcapReader(File.OpenRead(Path.Combine(_dir, "cli.pcap")));
-            var written = 0;
-            while (reader.TryRead(out _))
-            {
-                written++;
-            }
-
-            Assert.Equal(2, written);
+            return ((await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries), await stderr);
         }
         finally
         {

@@ -16,7 +16,14 @@ namespace Weft.Cli.Execution;
 /// </summary>
 internal sealed class NamespaceProcessRunner : ISandboxProcessRunner
 {
-    public async Task<int> RunAsync(SandboxDetail sandbox, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(SandboxDetail sandbox, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken) =>
+        (await RunAsync(sandbox, command, environment, collect: false, cancellationToken)).ExitCode;
+
+    public Task<CollectedOutput> RunCollectingAsync(SandboxDetail sandbox, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken) =>
+        RunAsync(sandbox, command, environment, collect: true, cancellationToken);
+
+    private static async Task<CollectedOutput> RunAsync(SandboxDetail sandbox, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment, bool collect,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sandbox);
         ArgumentNullException.ThrowIfNull(command);
@@ -33,6 +40,8 @@ internal sealed class NamespaceProcessRunner : ISandboxProcessRunner
         var setup = new SandboxSetup(sandbox.Hostname, [.. Binds(sandbox)]);
         RequireExecutable(command[0]);
         var startInfo = setup.StartInfo(command);
+        startInfo.RedirectStandardOutput = collect;
+        startInfo.RedirectStandardError = collect;
 
         foreach (var (name, value) in environment)
         {
@@ -47,8 +56,10 @@ internal sealed class NamespaceProcessRunner : ISandboxProcessRunner
         using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, KeepRunning);
 
         using var process = Start(networkNamespace, startInfo);
+        var stdout = collect ? process.StandardOutput.ReadToEndAsync(cancellationToken) : Task.FromResult("");
+        var stderr = collect ? process.StandardError.ReadToEndAsync(cancellationToken) : Task.FromResult("");
         await process.WaitForExitAsync(cancellationToken);
-        return process.ExitCode;
+        return new CollectedOutput(process.ExitCode, await stdout, await stderr);
     }
 
     private static IEnumerable<FileBind> Binds(SandboxDetail sandbox)

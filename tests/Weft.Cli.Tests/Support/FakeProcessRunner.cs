@@ -13,4 +13,13 @@ internal sealed class FakeProcessRunner(int exitCode = 0, Exception? failure = n
         Runs.Add((sandbox, command, environment));
         return failure is null ? Task.FromResult(exitCode) : Task.FromException<int>(failure);
     }
+
+    /// <summary>Answers a collecting run with <see cref="Output"/> on stdout and <see cref="Errors"/> on stderr.</summary>
+    public async Task<CollectedOutput> RunCollectingAsync(SandboxDetail sandbox, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment,
+        CancellationToken cancellationToken) =>
+        new(await RunAsync(sandbox, command, environment, cancellationToken), Output, Errors);
+
+    public string Output { get; init; } = "";
+
+    public string Errors { get; init; } = "";
 }

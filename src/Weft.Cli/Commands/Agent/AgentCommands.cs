@@ -86,7 +86,7 @@ internal sealed class AgentCommand : WeftCommand
         HelpName = "IP:PORT",
     };
 
-    private readonly Option<string> _logFormat = CreateChoice("--log-format", "text: one line per entry; json: one JSON object per line", "text", "text", "json");
+    private readonly Option<string> _logFormat = CreateChoice("--log-format", "text: one line per entry; json: one JSON object per line (also what --format json selects)", "text", "text", "json");
 
     private readonly Option<string> _logLevel = CreateChoice("--log-level", "The least severe entries logged", "information", "trace", "debug", "information", "warning", "error", "critical");
 
@@ -105,7 +105,7 @@ internal sealed class AgentCommand : WeftCommand
     };
 
     public AgentCommand(CliContext context)
-        : base(context, "agent", "Run the Weft agent of this host (root): programs the kernel, serves the local API")
+        : base(context, "agent", "Run the Weft agent of this host (root): programs the kernel, serves the local API", JsonOutput.Prints("its log, one JSON object per line (as --log-format json)"))
     {
         Add(_store);
         Add(_advertise);
@@ -191,6 +191,26 @@ internal sealed class AgentCommand : WeftCommand
     /// <summary>The agent stops on its own once cancelled; give it time to close the store cleanly.</summary>
     public override TimeSpan? TerminationGracePeriod => TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The agent's output is its log, so `--format json` means JSON log lines, as `--log-format json` does; asking for
+    /// both JSON and `--log-format text` is refused by name rather than one of them quietly ignored.
+    /// </summary>
+    private AgentLogFormat LogFormatOf(ParseResult parseResult)
+    {
+        var logFormat = parseResult.GetRequiredValue(_logFormat);
+        if (Context.FormatOf(parseResult) != OutputFormat.Json)
+        {
+            return logFormat == "json" ? AgentLogFormat.Json : AgentLogFormat.Text;
+        }
+
+        if (logFormat == "text" && parseResult.GetResult(_logFormat) is { Implicit: false })
+        {
+            throw new UsageException("--format json and --log-format text contradict each other: the agent's output is its log; drop one");
+        }
+
+        return AgentLogFormat.Json;
+    }
+
     protected override Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
         AgentHost.RunAsync(new AgentOptions
         {
@@ -211,7 +231,7 @@ internal sealed class AgentCommand : WeftCommand
             StorePrefix = parseResult.GetValue(_storePrefix),
             JoinNewCluster = parseResult.GetValue(_joinNewCluster),
             MetricsAddress = parseResult.GetValue(_metricsAddr) is { } metrics ? ParseMetricsAddress(metrics) : null,
-            LogFormat = parseResult.GetRequiredValue(_logFormat) == "json" ? AgentLogFormat.Json : AgentLogFormat.Text,
+            LogFormat = LogFormatOf(parseResult),
             LogLevel = Enum.Parse<Microsoft.Extensions.Logging.LogLevel>(parseResult.GetRequiredValue(_logLevel), ignoreCase: true),
         }, cancellationToken);
 

@@ -9,7 +9,8 @@ namespace Weft.Cli.Commands.Capture;
 /// <summary>
 /// `weft capture`: reads this host's underlay with a packet socket whose kernel filter passes only VXLAN (IPv4 UDP
 /// to 4789), and prints each frame with host, network and sandbox names from the agent. Like tcpdump, it ends on
-/// --count or Ctrl-C and then reports the kernel's counts on stderr.
+/// --count or Ctrl-C and then reports the kernel's counts on stderr. Under `--format json` each packet is one line of
+/// JSON (JSON Lines, as tshark's -T ek), with the same facts as the text line, as fields.
 /// </summary>
 internal sealed class CaptureCommand : WeftCommand
 {
@@ -49,7 +50,7 @@ internal sealed class CaptureCommand : WeftCommand
     };
 
     public CaptureCommand(CliContext context)
-        : base(context, "capture", "Show the overlay's VXLAN packets on this host's underlay, with names (needs root)")
+        : base(context, "capture", "Show the overlay's VXLAN packets on this host's underlay, with names (needs root)", JsonOutput.Prints("JSON Lines: one object per packet (time, interface, outer, vxlan, inner, summary)"))
     {
         Add(_network);
         Add(_host);
@@ -61,12 +62,6 @@ internal sealed class CaptureCommand : WeftCommand
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        if (Context.FormatOf(parseResult) == OutputFormat.Json)
-        {
-            // Refused rather than ignored: a script asking for JSON would get lines it cannot parse.
-            throw new UsageException("--format json: capture prints one text line per packet (use -w FILE for a pcap a program can read)");
-        }
-
         var count = parseResult.GetValue(_count);
         if (count < 0)
         {
@@ -94,7 +89,12 @@ internal sealed class CaptureCommand : WeftCommand
         var options = new CaptureOptions { Vni = vni, Count = count, InnerOnly = parseResult.GetValue(_innerOnly) };
         using var socket = PacketSocket.Open(interfaceName, CaptureSession.Filter(options.SnapLength));
         using var pcap = parseResult.GetValue(_write) is { } path ? new PcapWriter(File.Create(path), options.SnapLength) : null;
-        var session = new CaptureSession(socket, new CaptureFormatter(names), options);
+        var session = new CaptureSession(socket, new CaptureFormatter(names), options)
+        {
+            Json = Context.FormatOf(parseResult) == OutputFormat.Json
+                ? new CapturedPacketBuilder(names, parseResult.GetValue(_host) is { Length: > 0 } host ? host : status.Host, interfaceName)
+                : null,
+        };
         Context.Console.Error.WriteLine($"capturing VXLAN (udp dst port {CaptureSession.VxlanPort}) on {interfaceName}" + (vni is { } v ? $", vni {v} only" : ""));
 
         // The loop blocks in poll(); a thread of its own keeps it off the thread pool's few threads.

@@ -177,10 +177,9 @@ internal sealed class CaptureFormatter(CaptureNames names)
         }
     }
 
-    private static void WriteIcmp(ref LineBuilder line, IcmpHeader icmp, bool v6)
-    {
-        line.Append(v6 ? "ICMPv6 " : "ICMP ");
-        var (echo, text) = (v6, icmp.Type) switch
+    /// <summary>What an ICMP message is, in tcpdump's words ("type" when Weft has no name for it), and whether it is an echo.</summary>
+    internal static (bool Echo, string Text) IcmpKind(IcmpHeader icmp, bool v6) =>
+        (v6, icmp.Type) switch
         {
             (false, IcmpHeader.EchoRequest) or (true, IcmpHeader.V6EchoRequest) => (true, "echo request"),
             (false, IcmpHeader.EchoReply) or (true, IcmpHeader.V6EchoReply) => (true, "echo reply"),
@@ -190,6 +189,11 @@ internal sealed class CaptureFormatter(CaptureNames names)
             (true, IcmpHeader.V6NeighborAdvertisement) => (false, "neighbor advertisement"),
             _ => (false, "type"),
         };
+
+    private static void WriteIcmp(ref LineBuilder line, IcmpHeader icmp, bool v6)
+    {
+        line.Append(v6 ? "ICMPv6 " : "ICMP ");
+        var (echo, text) = IcmpKind(icmp, v6);
         line.Append(text);
         if (echo)
         {
@@ -237,7 +241,7 @@ internal sealed class CaptureFormatter(CaptureNames names)
     }
 
     /// <summary>tcpdump's letters: S(YN) F(IN) R(ST) P(USH) .(ACK) U(RG).</summary>
-    private static void AppendTcpFlags(ref LineBuilder line, byte flags)
+    internal static void AppendTcpFlags(ref LineBuilder line, byte flags)
     {
         const byte fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0x10, urg = 0x20;
         if ((flags & syn) != 0)
@@ -281,17 +285,19 @@ internal sealed class CaptureFormatter(CaptureNames names)
         line.Append(" [");
         line.Append(StatusText(l.Status));
         line.Append(" at ");
-        line.Append(l.FailedAt switch
-        {
-            Layer.Ethernet => "ethernet",
-            Layer.Network => "network",
-            Layer.Transport => "transport",
-            _ => "vxlan",
-        });
+        line.Append(LayerText(l.FailedAt));
         line.Append("]");
     }
 
-    private static string StatusText(ParseStatus status) => status switch
+    internal static string LayerText(Layer layer) => layer switch
+    {
+        Layer.Ethernet => "ethernet",
+        Layer.Network => "network",
+        Layer.Transport => "transport",
+        _ => "vxlan",
+    };
+
+    internal static string StatusText(ParseStatus status) => status switch
     {
         ParseStatus.Truncated => "truncated",
         ParseStatus.BadVersion => "bad version",

@@ -40,6 +40,9 @@ internal sealed class CaptureSession(PacketSocket socket, CaptureFormatter forma
 
     public static SocketFilter Filter(int snapLength = 262144) => SocketFilter.Ipv4UdpDestinationPort(VxlanPort, (uint)snapLength);
 
+    /// <summary>Set for `--format json`: each packet is printed as one line of JSON, its text line as the summary.</summary>
+    public CapturedPacketBuilder? Json { get; init; }
+
     /// <summary>Called with each decoded frame, after it was printed (tests compare what was decoded).</summary>
     public Action<VxlanFrame>? OnFrame { get; init; }
 
@@ -66,9 +69,18 @@ internal sealed class CaptureSession(PacketSocket socket, CaptureFormatter forma
             }
 
             captured++;
-            pcap?.Write(data, DateTimeOffset.UtcNow, length);
+            var time = DateTimeOffset.UtcNow;
+            pcap?.Write(data, time, length);
             var n = formatter.Format(frame, options.InnerOnly, line);
-            output.WriteLine(line.AsSpan(0, n));
+            if (Json is { } json)
+            {
+                output.WriteLine(CaptureJson.Line(json, frame, time, length, new string(line, 0, n)));
+            }
+            else
+            {
+                output.WriteLine(line.AsSpan(0, n));
+            }
+
             OnFrame?.Invoke(frame);
         }
 

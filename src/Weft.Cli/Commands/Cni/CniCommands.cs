@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Weft.Api;
+using Weft.Cli.Output;
 using Weft.Core.Naming;
 
 namespace Weft.Cli.Commands.Cni;
@@ -34,7 +35,7 @@ internal sealed class CniConfigCommand : WeftCommand
     };
 
     public CniConfigCommand(CliContext context)
-        : base(context, "config", "Print a ready conflist for NETWORK: the weft plugin, then portmap for -p")
+        : base(context, "config", "Print a ready conflist for NETWORK: the weft plugin, then portmap for -p", JsonOutput.Prints("the conflist (JSON in either format); with --install, {\"path\"}"))
     {
         Add(_network);
         Add(_install);
@@ -61,7 +62,14 @@ internal sealed class CniConfigCommand : WeftCommand
         // Written whole and renamed: a runtime reading the directory meanwhile never sees half a file.
         await File.WriteAllTextAsync(temp, text, cancellationToken);
         File.Move(temp, path, overwrite: true);
-        await Context.Out.WriteLineAsync(path);
+        if (Context.FormatOf(parseResult) == OutputFormat.Json)
+        {
+            Context.WriteJson(new InstalledFile(path), CliJsonContext.Default.InstalledFile);
+        }
+        else
+        {
+            await Context.Out.WriteLineAsync(path);
+        }
         return ExitCodes.Success;
     }
 }

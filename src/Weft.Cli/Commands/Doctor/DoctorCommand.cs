@@ -28,7 +28,8 @@ internal sealed class DoctorCommand : WeftCommand
             "Check this host and the cluster: kernel features, ip_forward, firewall (the FORWARD policy in iptables-nft and iptables-legacy, br_netfilter), UDP 4789, the " +
             "advertise address, MTU and the path MTU to every peer, UDP 4789 to every peer (an active probe its agent answers), the " +
             "store's reachability, latency and clock, and subnets that overlap a host's routes. Prints each problem with the command " +
-            "that fixes it; exits 1 if any is an error (warnings alone exit 0). Needs root")
+            "that fixes it; exits 1 if any is an error (warnings alone exit 0). Needs root",
+            JsonOutput.Prints("the report: each check with its findings"))
     {
         Add(_timeout);
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Weft.Cli.Output;
 using Weft.Lab;
 
 namespace Weft.Cli.Commands.Lab;
@@ -14,7 +15,7 @@ internal sealed class LabAgentCommand : WeftCommand
     };
 
     public LabAgentCommand(CliContext context)
-        : base(context, "agent", "Stop, kill or start a lab host's agent; its sandboxes and data plane stay")
+        : base(context, "agent", "Stop, kill or start a lab host's agent; its sandboxes and data plane stay", JsonOutput.Prints("{lab, host, action, agentPid, message}"))
     {
         Add(_name);
         Add(_host);
@@ -27,18 +28,26 @@ internal sealed class LabAgentCommand : WeftCommand
         var state = LabCommands.Require(parseResult.GetRequiredValue(_name));
         var host = parseResult.GetRequiredValue(_host);
         var action = parseResult.GetRequiredValue(_action);
-        _ = action switch
+        var next = action switch
         {
             "stop" => await LabChaos.StopAgentAsync(state, host, cancellationToken),
             "kill" => global::Weft.Lab.Lab.KillAgent(state, host),
             _ => await global::Weft.Lab.Lab.StartAgentAsync(state, host, cancellationToken),
         };
-        Context.Out.WriteLine(action switch
+        var message = action switch
         {
             "stop" => $"the agent of {host} stopped; its sandboxes keep running",
             "kill" => $"the agent of {host} was killed; its sandboxes keep running",
             _ => $"the agent of {host} is running and reaches the store",
-        });
+        };
+        if (Context.FormatOf(parseResult) == OutputFormat.Json)
+        {
+            Context.WriteJson(new LabActionView(next.Name, action, host, message, AgentPid: next.Host(host).AgentPid), CliJsonContext.Default.LabActionView);
+        }
+        else
+        {
+            Context.Out.WriteLine(message);
+        }
         return ExitCodes.Success;
     }
 }
@@ -55,7 +64,7 @@ internal sealed class LabCableCommand : WeftCommand
     private readonly Func<string, string> _done;
 
     private LabCableCommand(CliContext context, string name, string description, Func<LabState, string, LabState> act, Func<string, string> done)
-        : base(context, name, description)
+        : base(context, name, description, JsonOutput.Prints("{lab, host, action, partitioned, message}"))
     {
         _act = act;
         _done = done;
@@ -74,8 +83,15 @@ internal sealed class LabCableCommand : WeftCommand
     {
         var state = LabCommands.Require(parseResult.GetRequiredValue(_name));
         var host = parseResult.GetRequiredValue(_host);
-        _act(state, host);
-        Context.Out.WriteLine(_done(host));
+        var next = _act(state, host);
+        if (Context.FormatOf(parseResult) == OutputFormat.Json)
+        {
+            Context.WriteJson(new LabActionView(next.Name, Name, host, _done(host), Partitioned: next.Host(host).Partitioned), CliJsonContext.Default.LabActionView);
+        }
+        else
+        {
+            Context.Out.WriteLine(_done(host));
+        }
         return Task.FromResult(ExitCodes.Success);
     }
 }

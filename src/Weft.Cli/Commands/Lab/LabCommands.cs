@@ -39,6 +39,13 @@ internal sealed class LabCommands : ICommandGroup
     /// <summary>The weft-cni that ships beside this weft (scripts/publish.sh, the package's /usr/lib/weft).</summary>
     public static string CniPlugin() => Path.Combine(AppContext.BaseDirectory, "weft-cni");
 
+    /// <summary>Where `==> …` progress lines go: stdout for people; under `--format json` stderr, so stdout holds only the JSON.</summary>
+    public static Action<string> Progress(CliContext context, bool json)
+    {
+        var output = json ? context.Console.Error : context.Out;
+        return line => output.WriteLine($"==> {line}");
+    }
+
     public static Option<string> NameOption() => new("--name") { Description = "The lab's name; several labs can run at once", DefaultValueFactory = _ => LabOptions.DefaultName };
 
     public static LabState Require(string name) =>
@@ -64,7 +71,7 @@ internal sealed class LabUpCommand : WeftCommand
     private readonly Option<string> _name = LabCommands.NameOption();
 
     public LabUpCommand(CliContext context)
-        : base(context, "up", "Build the lab: underlay, hosts, store, one agent per host")
+        : base(context, "up", "Build the lab: underlay, hosts, store, one agent per host", JsonOutput.Prints("the lab, as `lab status --format json` shows it (progress goes to stderr)"))
     {
         Add(_hosts);
         Add(_store);
@@ -100,7 +107,13 @@ internal sealed class LabUpCommand : WeftCommand
             Mtu = parseResult.GetValue(_mtu),
             WeftCommand = LabCommands.WeftCommand(),
         };
-        await global::Weft.Lab.Lab.UpAsync(options, line => Context.Out.WriteLine($"==> {line}"), cancellationToken);
+        var json = Context.FormatOf(parseResult) == OutputFormat.Json;
+        var state = await global::Weft.Lab.Lab.UpAsync(options, LabCommands.Progress(Context, json), cancellationToken);
+        if (json)
+        {
+            // The lab as `lab status --format json` shows it, so a script that made a lab knows it as it would ask.
+            Context.WriteJson(LabOutput.View(state, await LabStatus.CollectAsync(state, cancellationToken)), CliJsonContext.Default.LabStatusView);
+        }
         return ExitCodes.Success;
     }
 }
@@ -110,14 +123,19 @@ internal sealed class LabDownCommand : WeftCommand
     private readonly Option<string> _name = LabCommands.NameOption();
 
     public LabDownCommand(CliContext context)
-        : base(context, "down", "Remove the lab and everything in it; safe to repeat, also after a crash")
+        : base(context, "down", "Remove the lab and everything in it; safe to repeat, also after a crash", JsonOutput.Prints("{name, found, namespaces, processes}: what was removed (progress goes to stderr)"))
     {
         Add(_name);
     }
 
     protected override Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        global::Weft.Lab.Lab.Down(LabOptions.DefaultBaseDirectory, parseResult.GetRequiredValue(_name), line => Context.Out.WriteLine($"==> {line}"));
+        var json = Context.FormatOf(parseResult) == OutputFormat.Json;
+        var removal = global::Weft.Lab.Lab.Remove(LabOptions.DefaultBaseDirectory, parseResult.GetRequiredValue(_name), LabCommands.Progress(Context, json));
+        if (json)
+        {
+            Context.WriteJson(removal, CliJsonContext.Default.LabRemoval);
+        }
         return Task.FromResult(ExitCodes.Success);
     }
 }
@@ -127,7 +145,7 @@ internal sealed class LabStatusCommand : WeftCommand
     private readonly Option<string> _name = LabCommands.NameOption();
 
     public LabStatusCommand(CliContext context)
-        : base(context, "status", "Hosts, underlay addresses, agent health, store, networks")
+        : base(context, "status", "Hosts, underlay addresses, agent health, store, networks", JsonOutput.Prints("the lab: its hosts with their agents' status, the store, the networks"))
     {
         Add(_name);
     }
@@ -155,7 +173,7 @@ internal sealed class LabExecCommand : WeftCommand
     private readonly Argument<string[]> _command = Sandbox.CommandArgument.Create("The command to run inside the host; `weft` means this weft, talking to that host's agent");
 
     public LabExecCommand(CliContext context)
-        : base(context, "exec", "Run a command inside a lab host (its network namespace, its agent)")
+        : base(context, "exec", "Run a command inside a lab host (its network namespace, its agent)", JsonOutput.Prints("{host, command, exitCode, stdout, stderr}: the command's output is collected, its stdin is this one's"))
     {
         Add(_name);
         Add(_host);
@@ -168,7 +186,15 @@ internal sealed class LabExecCommand : WeftCommand
     protected override Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var state = LabCommands.Require(parseResult.GetRequiredValue(_name));
-        return Task.FromResult(global::Weft.Lab.Lab.Exec(state, parseResult.GetRequiredValue(_host), parseResult.GetRequiredValue(_command), LabCommands.WeftCommand()));
+        var (host, command) = (parseResult.GetRequiredValue(_host), parseResult.GetRequiredValue(_command));
+        if (Context.FormatOf(parseResult) != OutputFormat.Json)
+        {
+            return Task.FromResult(global::Weft.Lab.Lab.Exec(state, host, command, LabCommands.WeftCommand()));
+        }
+
+        var run = global::Weft.Lab.Lab.ExecCollecting(state, host, command, LabCommands.WeftCommand());
+        Context.WriteJson(new CommandRun(null, host, command, run.ExitCode, run.Stdout, run.Stderr), CliJsonContext.Default.CommandRun);
+        return Task.FromResult(run.ExitCode);
     }
 }
 
@@ -178,7 +204,7 @@ internal sealed class LabShellCommand : WeftCommand
     private readonly Argument<string> _host = new("HOST") { Description = "The lab host, e.g. host3" };
 
     public LabShellCommand(CliContext context)
-        : base(context, "shell", "An interactive shell inside a lab host; `weft` there talks to that host's agent")
+        : base(context, "shell", "An interactive shell inside a lab host; `weft` there talks to that host's agent", JsonOutput.Refuses("an interactive shell needs this terminal; `weft lab exec HOST -- COMMAND` collects a command's output as JSON"))
     {
         Add(_name);
         Add(_host);
@@ -207,7 +233,7 @@ internal sealed class LabDemoCommand : WeftCommand
     private readonly Option<string> _underlay = new("--underlay") { Description = "The underlay /24, inside 198.18.0.0/15", DefaultValueFactory = _ => "198.18.0.0/24" };
 
     public LabDemoCommand(CliContext context)
-        : base(context, "demo", "The seed experiment start to finish: 3 hosts, an overlay, a ping across, VXLAN on the wire, iperf3")
+        : base(context, "demo", "The seed experiment start to finish: 3 hosts, an overlay, a ping across, VXLAN on the wire, iperf3", JsonOutput.Prints("JSON Lines: one object per step, {step, title, outcome, seconds, details, error}"))
     {
         Add(_keep);
         Add(_store);
@@ -230,6 +256,14 @@ internal sealed class LabDemoCommand : WeftCommand
             Underlay = IpNetwork.Parse(parseResult.GetRequiredValue(_underlay)),
             WeftCommand = LabCommands.WeftCommand(),
         };
-        return new LabDemo(options, Context.Out.WriteLine).RunAsync(parseResult.GetValue(_keep), cancellationToken);
+        if (Context.FormatOf(parseResult) != OutputFormat.Json)
+        {
+            return new LabDemo(options, Context.Out.WriteLine).RunAsync(parseResult.GetValue(_keep), cancellationToken);
+        }
+
+        // JSON Lines on stdout, one per step as it ends; the narration goes on to stderr for whoever watches.
+        return new LabDemo(options, Context.Console.Error.WriteLine,
+            step => Context.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(step, CliJsonContext.Lines.LabDemoStep)))
+            .RunAsync(parseResult.GetValue(_keep), cancellationToken);
     }
 }

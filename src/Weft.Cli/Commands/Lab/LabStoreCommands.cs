@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Weft.Cli.Output;
 using Weft.Lab;
 
 namespace Weft.Cli.Commands.Lab;
@@ -27,7 +28,7 @@ internal sealed class LabStoreActionCommand : WeftCommand
     private readonly Option<string> _name = LabCommands.NameOption();
 
     public LabStoreActionCommand(CliContext context, LabStoreAction action, string name, string description)
-        : base(context, name, description)
+        : base(context, name, description, JsonOutput.Prints("{lab, action, storeKind, store, message}: store is how the lab's store is left"))
     {
         _action = action;
         Add(_name);
@@ -37,7 +38,16 @@ internal sealed class LabStoreActionCommand : WeftCommand
     {
         var state = LabCommands.Require(parseResult.GetRequiredValue(_name));
         var next = await LabStoreControl.RunAsync(state, _action, LabCommands.WeftCommand(), cancellationToken);
-        Context.Out.WriteLine($"==> store of lab '{next.Name}' ({next.StoreKind}): {LabStoreControl.Describe(next)}");
+        var store = LabStoreControl.Describe(next);
+        if (Context.FormatOf(parseResult) == OutputFormat.Json)
+        {
+            Context.WriteJson(new LabActionView(next.Name, Name, null, $"store of lab '{next.Name}' ({next.StoreKind}): {store}", StoreKind: next.StoreKind, Store: store),
+                CliJsonContext.Default.LabActionView);
+        }
+        else
+        {
+            Context.Out.WriteLine($"==> store of lab '{next.Name}' ({next.StoreKind}): {store}");
+        }
         return ExitCodes.Success;
     }
 }
@@ -48,7 +58,7 @@ internal sealed class LabStoreHoldLockCommand : WeftCommand
     private readonly Argument<string> _path = new("WAL-INDEX") { Description = "The store's -shm file" };
 
     public LabStoreHoldLockCommand(CliContext context)
-        : base(context, LabStoreControl.HoldLockCommand, "Hold an embedded store's write lock until killed (started by pause)")
+        : base(context, LabStoreControl.HoldLockCommand, "Hold an embedded store's write lock until killed (started by pause)", JsonOutput.Refuses("hold-write-lock is the process `lab store pause` starts; it has nothing to print"))
     {
         Hidden = true;
         Add(_path);

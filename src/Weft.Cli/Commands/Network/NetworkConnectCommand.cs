@@ -22,7 +22,7 @@ internal sealed class NetworkConnectCommand : WeftCommand
     private readonly Argument<string> _sandbox = new("SANDBOX") { Description = "Sandbox name" };
 
     public NetworkConnectCommand(CliContext context)
-        : base(context, "connect", "Connect a running sandbox to a network; prints its new interface and address")
+        : base(context, "connect", "Connect a running sandbox to a network; prints its new interface and address", JsonOutput.Prints("the sandbox, with its new endpoint"))
     {
         Add(_ip);
         Add(_alias);

@@ -65,7 +65,7 @@ internal sealed class NetworkCreateCommand : WeftCommand
     private readonly Argument<string> _name = new("NAME") { Description = "The network's name, unique in the cluster" };
 
     public NetworkCreateCommand(CliContext context)
-        : base(context, "create", "Create a network; prints its id")
+        : base(context, "create", "Create a network; prints its id", JsonOutput.Prints("the network, as the API shows it"))
     {
         _driver.AcceptOnlyFromAmong([.. Enum.GetValues<NetworkDriver>().Select(d => d.ToName())]);
         Add(_driver);

@@ -10,7 +10,7 @@ internal sealed class NetworkDisconnectCommand : WeftCommand
     private readonly Argument<string> _sandbox = new("SANDBOX") { Description = "Sandbox name" };
 
     public NetworkDisconnectCommand(CliContext context)
-        : base(context, "disconnect", "Disconnect a sandbox from a network")
+        : base(context, "disconnect", "Disconnect a sandbox from a network", JsonOutput.Prints("the sandbox, without the endpoint"))
     {
         Add(_network);
         Add(_sandbox);

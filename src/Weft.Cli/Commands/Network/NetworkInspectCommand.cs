@@ -18,7 +18,7 @@ internal sealed class NetworkInspectCommand : WeftCommand
     };
 
     public NetworkInspectCommand(CliContext context)
-        : base(context, "inspect", "Show networks' settings and every endpoint on every host")
+        : base(context, "inspect", "Show networks' settings and every endpoint on every host", JsonOutput.Prints("the network, as the API shows it; several names: an array"))
     {
         Add(_networks);
     }

@@ -22,7 +22,7 @@ internal sealed class NetworkListCommand : WeftCommand
     });
 
     public NetworkListCommand(CliContext context)
-        : base(context, "ls", "List networks")
+        : base(context, "ls", "List networks", JsonOutput.Prints("an array of networks, as GET /v1/networks"))
     {
         Aliases.Add("list");
         Add(_quiet);

@@ -17,7 +17,7 @@ internal sealed class NetworkPruneCommand : WeftCommand
     };
 
     public NetworkPruneCommand(CliContext context)
-        : base(context, "prune", "Remove every network that has no endpoints on any host; prints each name removed")
+        : base(context, "prune", "Remove every network that has no endpoints on any host; prints each name removed", JsonOutput.Prints("an array of the names removed"))
     {
         Add(_force);
     }

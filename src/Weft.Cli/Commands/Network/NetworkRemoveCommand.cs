@@ -22,7 +22,7 @@ internal sealed class NetworkRemoveCommand : WeftCommand
     };
 
     public NetworkRemoveCommand(CliContext context)
-        : base(context, "rm", "Remove one or more networks; prints each name removed")
+        : base(context, "rm", "Remove one or more networks; prints each name removed", JsonOutput.Prints("an array of the names removed"))
     {
         Aliases.Add("remove");
         Add(_force);

@@ -10,7 +10,7 @@ internal sealed class InspectCommand : WeftCommand
     private readonly Argument<string> _sandbox = new("SANDBOX") { Description = "Sandbox name" };
 
     public InspectCommand(CliContext context)
-        : base(context, "inspect", "Show a sandbox: its namespaces (for ip netns exec or nsenter), process and endpoints")
+        : base(context, "inspect", "Show a sandbox: its namespaces (for ip netns exec or nsenter), process and endpoints", JsonOutput.Prints("the sandbox, as the API shows it"))
     {
         Add(_sandbox);
     }

@@ -17,7 +17,7 @@ internal sealed class StopCommand : WeftCommand
     private readonly Argument<string[]> _sandboxes = new("SANDBOX") { Description = "Sandbox names, on this host", Arity = ArgumentArity.OneOrMore };
 
     public StopCommand(CliContext context)
-        : base(context, "stop", "Stop sandboxes' processes (SIGTERM, then SIGKILL); the sandboxes and their addresses stay")
+        : base(context, "stop", "Stop sandboxes' processes (SIGTERM, then SIGKILL); the sandboxes and their addresses stay", JsonOutput.Prints("an array of the names stopped"))
     {
         Add(_time);
         Add(_sandboxes);
@@ -42,7 +42,7 @@ internal sealed class StartCommand : WeftCommand
     private readonly Argument<string[]> _sandboxes = new("SANDBOX") { Description = "Sandbox names, on this host", Arity = ArgumentArity.OneOrMore };
 
     public StartCommand(CliContext context)
-        : base(context, "start", "Start stopped sandboxes' commands again (a running one is left as it is)")
+        : base(context, "start", "Start stopped sandboxes' commands again (a running one is left as it is)", JsonOutput.Prints("an array of the names started"))
     {
         Add(_sandboxes);
     }
@@ -70,7 +70,7 @@ internal sealed class KillCommand : WeftCommand
     private readonly Argument<string[]> _sandboxes = new("SANDBOX") { Description = "Sandbox names, on this host", Arity = ArgumentArity.OneOrMore };
 
     public KillCommand(CliContext context)
-        : base(context, "kill", "Send a signal to sandboxes' processes")
+        : base(context, "kill", "Send a signal to sandboxes' processes", JsonOutput.Prints("an array of the names signalled"))
     {
         Add(_signal);
         Add(_sandboxes);

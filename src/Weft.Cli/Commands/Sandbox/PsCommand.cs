@@ -39,7 +39,7 @@ internal sealed class PsCommand : WeftCommand
     });
 
     public PsCommand(CliContext context)
-        : base(context, "ps", "List sandboxes (running ones; -a for all)")
+        : base(context, "ps", "List sandboxes (running ones; -a for all)", JsonOutput.Prints("an array of sandboxes, as GET /v1/sandboxes"))
     {
         Add(_all);
         Add(_allHosts);

@@ -17,7 +17,7 @@ internal sealed class RemoveCommand : WeftCommand
     };
 
     public RemoveCommand(CliContext context)
-        : base(context, "rm", "Remove one or more sandboxes; prints each name removed")
+        : base(context, "rm", "Remove one or more sandboxes; prints each name removed", JsonOutput.Prints("an array of the names removed"))
     {
         Add(_force);
         Add(_sandboxes);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Weft.Api;
+using Weft.Cli.Output;
 using Weft.Cli.Requests;
 using Weft.Core.Errors;
 using Weft.Core.Model;
@@ -86,7 +87,7 @@ internal sealed class RunCommand : WeftCommand
     private readonly Argument<string[]> _command = CommandArgument.Create("The command to run in the sandbox, with its arguments");
 
     public RunCommand(CliContext context)
-        : base(context, "run", "Create a sandbox on this host's networks and run a command in it")
+        : base(context, "run", "Create a sandbox on this host's networks and run a command in it", JsonOutput.Prints("-d: the sandbox; in the foreground {sandbox, command, exitCode, stdout, stderr}; -i/-t are refused (they need the terminal)"))
     {
         Add(_detach);
         Add(_remove);
@@ -162,12 +163,19 @@ internal sealed class RunCommand : WeftCommand
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
+        var json = Context.FormatOf(parseResult) == OutputFormat.Json;
         var request = ToRequest(parseResult);
+        if (json && !parseResult.GetValue(_detach))
+        {
+            // Before the sandbox is made: a refused line leaves nothing behind.
+            ExecCommand.RefuseTerminal(parseResult.GetValue(_interactive), parseResult.GetValue(_tty));
+        }
+
         using var agent = Context.ConnectToAgent(parseResult);
         var sandbox = await CreateAsync(agent, request, named: parseResult.GetValue(_name) is not null, cancellationToken);
         if (parseResult.GetValue(_detach))
         {
-            if (Context.FormatOf(parseResult) == OutputFormat.Json)
+            if (json)
             {
                 Context.WriteJson(sandbox, ApiJsonContext.Default.SandboxDetail);
             }
@@ -180,10 +188,20 @@ internal sealed class RunCommand : WeftCommand
         }
 
         var remove = parseResult.GetValue(_remove);
+        var command = parseResult.GetRequiredValue(_command);
         int exitCode;
         try
         {
-            exitCode = await Context.ProcessRunner.RunAsync(sandbox, parseResult.GetRequiredValue(_command), request.Environment, cancellationToken);
+            if (json)
+            {
+                var run = await Context.ProcessRunner.RunCollectingAsync(sandbox, command, request.Environment, cancellationToken);
+                Context.WriteJson(new CommandRun(sandbox.Name, null, command, run.ExitCode, run.Stdout, run.Stderr), CliJsonContext.Default.CommandRun);
+                exitCode = run.ExitCode;
+            }
+            else
+            {
+                exitCode = await Context.ProcessRunner.RunAsync(sandbox, command, request.Environment, cancellationToken);
+            }
         }
         catch when (remove)
         {

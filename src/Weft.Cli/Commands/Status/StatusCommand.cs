@@ -11,7 +11,7 @@ namespace Weft.Cli.Commands.Status;
 internal sealed class StatusCommand : WeftCommand
 {
     public StatusCommand(CliContext context)
-        : base(context, "status", "Show this host's agent and whether it reaches the cluster store")
+        : base(context, "status", "Show this host's agent and whether it reaches the cluster store", JsonOutput.Prints("the agent's status, as GET /v1/status"))
     {
     }
 
