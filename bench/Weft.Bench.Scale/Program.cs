@@ -88,8 +88,10 @@ try
     BenchResult.Figure("  remote FDB entries programmed in total", (double)remotePerHost * hostCount, "entries");
     BenchResult.Figure("  entries per second, cluster-wide", remotePerHost * hostCount / converged.TotalSeconds, "entries/s");
 
-    // ---- The agents at rest: resident memory now, CPU over a quiet interval.
-    await Task.Delay(TimeSpan.FromSeconds(3), ct);
+    // ---- The agents at rest: CPU over a quiet interval, then resident memory. The wait first lets the burst's work
+    // end and each agent's idle memory trim run (src/Weft.Agent/Host/IdleMemoryTrim.cs: 10-20 s after its last
+    // collection), so the figures are of agents at rest rather than just after a burst.
+    await Task.Delay(TimeSpan.FromSeconds(25), ct);
     var pids = state.Hosts.Select(h => h.AgentPid ?? throw new InvalidOperationException($"{h.Name} has no agent")).ToArray();
     foreach (var pid in pids.Where(p => File.ReadAllText($"/proc/{p}/comm").Trim() != "weft").Take(1))
     {

@@ -119,6 +119,7 @@ public static class AgentHost
             exits.RunAsync(stop),
             probes.RunAsync(stop),
             NotifyReadyAsync(systemd, view, reconciler, log, stop),
+            IdleMemoryTrim.RunAsync(stop),
         };
         try
         {

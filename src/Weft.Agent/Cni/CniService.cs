@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Weft.Agent.Endpoints;
@@ -269,7 +268,7 @@ public sealed class CniService(
 
     /// <summary>One container of this host, whichever network or interface a call names.</summary>
     private string SandboxIdOf(string containerId) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"cni\n{HostId}\n{containerId}")));
+        Convert.ToHexStringLower(Weft.Core.Hashing.Sha256.HashData(Encoding.UTF8.GetBytes($"cni\n{HostId}\n{containerId}")));
 
     private async Task<NetworkRecord> RequireNetworkAsync(string name, CancellationToken ct)
     {

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -453,7 +452,7 @@ public sealed class DockerDriver(
     /// </summary>
     private async Task<SandboxRecord> SandboxForAsync(string sandboxKey, CancellationToken ct)
     {
-        var id = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{context.HostId}\n{sandboxKey}")));
+        var id = Convert.ToHexStringLower(Weft.Core.Hashing.Sha256.HashData(Encoding.UTF8.GetBytes($"{context.HostId}\n{sandboxKey}")));
         if (view.Current.SandboxById(id) is { } known)
         {
             return known;

@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Serialization;
 using Weft.Core.Errors;
+using Weft.Core.Hashing;
 
 namespace Weft.Core.Addressing;
 
@@ -77,8 +77,8 @@ public readonly struct MacAddress : IEquatable<MacAddress>
         ArgumentException.ThrowIfNullOrEmpty(endpointId);
         ArgumentOutOfRangeException.ThrowIfNegative(attempt);
         var input = attempt == 0 ? endpointId : $"{endpointId}#{attempt.ToString(CultureInfo.InvariantCulture)}";
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(input), hash);
+        Span<byte> hash = stackalloc byte[Sha256.HashSizeInBytes];
+        Sha256.HashData(Encoding.UTF8.GetBytes(input), hash);
         var low = BinaryPrimitives.ReadUInt32BigEndian(hash);
         return new MacAddress(((ulong)WeftPrefix << 32) | low);
     }

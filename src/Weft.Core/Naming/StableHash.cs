@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using Weft.Core.Hashing;
 using System.Text;
 
 namespace Weft.Core.Naming;
@@ -12,8 +12,8 @@ internal static class StableHash
     /// <summary>The first 4 bytes of SHA-256 of the UTF-8 text, as 8 lowercase hex digits.</summary>
     public static string Hex8(string text)
     {
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(text), hash);
+        Span<byte> hash = stackalloc byte[Sha256.HashSizeInBytes];
+        Sha256.HashData(Encoding.UTF8.GetBytes(text), hash);
         return Convert.ToHexStringLower(hash[..4]);
     }
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Weft.Core.Errors;
 
 namespace Weft.Core.Naming;
@@ -16,7 +15,19 @@ public static class WeftIds
     /// <summary>Docker's convention for display: the first 12 characters.</summary>
     public const int ShortLength = 12;
 
-    public static string New() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(GeneratedLength / 2));
+    /// <summary>
+    /// A new id from the kernel's random source. Not RandomNumberGenerator: on Linux it draws through OpenSSL, and its
+    /// first call maps libcrypto and libssl into the agent for good (docs/decisions.md, "Footprint").
+    /// </summary>
+    public static string New()
+    {
+        Span<byte> bits = stackalloc byte[GeneratedLength / 2];
+        using (var urandom = new FileStream("/dev/urandom", FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0))
+        {
+            urandom.ReadExactly(bits);
+        }
+        return Convert.ToHexStringLower(bits);
+    }
 
     public static string Short(string id)
     {

@@ -97,6 +97,9 @@ internal static unsafe partial class Libc
         public short Revents;
     }
 
+    [LibraryImport(Lib, EntryPoint = "malloc_trim")]
+    internal static partial int MallocTrim(nuint pad);
+
     [LibraryImport(Lib, EntryPoint = "socket", SetLastError = true)]
     internal static partial int Socket(int domain, int type, int protocol);
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using Weft.Linux.Links;
 
 namespace Weft.Linux.Probes;
@@ -40,7 +39,9 @@ public static class UnderlayProber
         var buffer = new byte[2048];
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
-            var nonce = RandomNumberGenerator.GetBytes(UnderlayProbeMessage.NonceLength);
+            // The nonce only pairs an answer with its probe; Random, not RandomNumberGenerator, whose OpenSSL would stay mapped.
+            var nonce = new byte[UnderlayProbeMessage.NonceLength];
+            Random.Shared.NextBytes(nonce);
             try
             {
                 await socket.SendAsync(UnderlayProbeMessage.Request(nonce, replyTo, packetLength), cancellationToken);
