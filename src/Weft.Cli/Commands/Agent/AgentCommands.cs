@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Weft.Agent;
+using Weft.Cli.Commands.Lab;
 
 namespace Weft.Cli.Commands.Agent;
 
@@ -213,6 +214,7 @@ internal sealed class AgentCommand : WeftCommand
             MetricsAddress = parseResult.GetValue(_metricsAddr) is { } metrics ? ParseMetricsAddress(metrics) : null,
             LogFormat = parseResult.GetRequiredValue(_logFormat) == "json" ? AgentLogFormat.Json : AgentLogFormat.Text,
             LogLevel = Enum.Parse<Microsoft.Extensions.Logging.LogLevel>(parseResult.GetRequiredValue(_logLevel), ignoreCase: true),
+            ExecHandoff = Linux.Processes.ExecHandoff.Of(LabCommands.WeftCommand()),
         }, cancellationToken);
 
     /// <summary>IP:PORT with a port; null otherwise.</summary>
