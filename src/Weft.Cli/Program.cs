@@ -8,7 +8,6 @@ using Weft.Cli.Commands.Network;
 using Weft.Cli.Commands.Sandbox;
 using Weft.Cli.Commands.Status;
 using Weft.Cli.Execution;
-using Weft.Linux.Processes;
 
 namespace Weft.Cli;
 
@@ -31,8 +30,5 @@ internal static class Program
     ];
 
     public static Task<int> Main(string[] args) =>
-        // The agent's exec handoff runs in every detached sandbox start: it is dispatched before anything of the CLI is
-        // built, so it costs only this executable's start-up.
-        args is [ExecHandoff.EntryName, ..] ? Task.FromResult(ExecHandoffEntry.Run(args.AsSpan(1)))
-        : WeftCli.RunAsync(args, new CliContext(CliConsole.FromProcess(), new NamespaceProcessRunner()), CommandGroups);
+        WeftCli.RunAsync(args, new CliContext(CliConsole.FromProcess(), new NamespaceProcessRunner()), CommandGroups);
 }

@@ -4,7 +4,7 @@ using Weft.Linux.Interop;
 namespace Weft.Linux.Processes;
 
 /// <summary>
-/// `weft __sandbox-exec LOG -- COMMAND...` (see <see cref="ExecHandoff"/>): runs before anything else of weft is built,
+/// `weft-exec LOG -- COMMAND...` (see <see cref="ExecHandoff"/>): the whole of its own small executable,
 /// so it costs only the executable's start-up. It keeps the inherited stderr (the starter's error pipe) as a close-on-exec
 /// copy, makes stdin /dev/null and stdout and stderr the log, and execs the command in its own place, so the pid stays
 /// the one the starter saw. The pipe thus closes empty exactly when the command's exec succeeded; when it fails, the pipe
@@ -24,7 +24,7 @@ public static unsafe class ExecHandoffEntry
     {
         if (args.Length < 3 || args[1] != "--")
         {
-            return Fail(2, SetupFailed, $"usage: weft {ExecHandoff.EntryName} LOG -- COMMAND [ARG...]");
+            return Fail(2, SetupFailed, $"usage: {ExecHandoff.ExecutableName} LOG -- COMMAND [ARG...]");
         }
         var log = args[0];
         var command = args[2..];

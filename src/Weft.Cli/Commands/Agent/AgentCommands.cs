@@ -214,7 +214,8 @@ internal sealed class AgentCommand : WeftCommand
             MetricsAddress = parseResult.GetValue(_metricsAddr) is { } metrics ? ParseMetricsAddress(metrics) : null,
             LogFormat = parseResult.GetRequiredValue(_logFormat) == "json" ? AgentLogFormat.Json : AgentLogFormat.Text,
             LogLevel = Enum.Parse<Microsoft.Extensions.Logging.LogLevel>(parseResult.GetRequiredValue(_logLevel), ignoreCase: true),
-            ExecHandoff = Linux.Processes.ExecHandoff.Of(LabCommands.WeftCommand()),
+            // weft-exec beside this weft (the published layout, the package's /usr/lib/weft; the JIT build copies it too).
+            ExecHandoff = Linux.Processes.ExecHandoff.Beside(AppContext.BaseDirectory, LabCommands.WeftCommand() is [var host, _] ? host : null),
         }, cancellationToken);
 
     /// <summary>IP:PORT with a port; null otherwise.</summary>
