@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the .deb into a fresh root that holds only the C library and a shell (no .NET runtime or SDK, no other
-# package), with dpkg itself, and checks that the installed weft runs there: `weft --version` and `weft agent --help`.
+# package), with dpkg itself, and checks that the installed weft runs there: `weft --version` and `weft agent --help`, and weft-exec execs.
 #   scripts/check-install.sh [DEB]     default: the .deb scripts/package.sh built last (artifacts/package/)
 # Needs root (chroot). The root is a temporary directory, removed at the end; nothing outside it changes.
 set -euo pipefail
@@ -30,8 +30,13 @@ echo "installed weft --version: $version"
 [[ $version =~ ^0\.[0-9]+\.[0-9]+\+[0-9a-f]+ ]] || { echo "check-install.sh: unexpected version '$version'" >&2; exit 1; }
 help=$(run /usr/bin/weft agent --help)
 grep -q -- '--store-prefix' <<<"$help" || { echo "check-install.sh: weft agent --help lacks --store-prefix" >&2; exit 1; }
-for f in /lib/systemd/system/weft.service /etc/default/weft /usr/lib/weft/libe_sqlite3.so /usr/share/man/man1/weft.1.gz \
+# The agent's exec handoff (every `run -d`) runs without .NET too: it execs the command, whose exit is its own.
+# It points the command's stdin at /dev/null, which every real root has.
+install -d "$fresh/dev" && mknod -m 0666 "$fresh/dev/null" c 1 3
+run /usr/lib/weft/weft-exec /tmp/weft-exec.log -- /bin/sh -c 'exit 7' && code=0 || code=$?
+[ "$code" = 7 ] || { echo "check-install.sh: /usr/lib/weft/weft-exec did not exec the command (exit $code)" >&2; exit 1; }
+for f in /usr/lib/weft/weft-exec /lib/systemd/system/weft.service /etc/default/weft /usr/lib/weft/libe_sqlite3.so /usr/share/man/man1/weft.1.gz \
   /usr/share/bash-completion/completions/weft; do
   [ -e "$fresh$f" ] || { echo "check-install.sh: $f was not installed" >&2; exit 1; }
 done
-echo "check-install.sh: $(basename "$deb") installs into a fresh root without .NET; weft --version and weft agent --help work"
+echo "check-install.sh: $(basename "$deb") installs into a fresh root without .NET; weft --version, weft agent --help and weft-exec work"

@@ -4,7 +4,8 @@
 #   artifacts/package/weft-VERSION-linux-x64.tar.gz  the same files for other distributions
 # Both hold /usr/bin/weft (a link to /usr/lib/weft/weft, beside libe_sqlite3.so, which the binary loads from its own
 # directory), the CNI plugin /usr/lib/weft/weft-cni with links named "weft" where runtimes look for plugins
-# (/usr/lib/cni for Podman, /opt/cni/bin for containerd), the systemd unit, /etc/default/weft, bash completion, the man page (generated from --help), and the
+# (/usr/lib/cni for Podman, /opt/cni/bin for containerd), the agent's exec handoff /usr/lib/weft/weft-exec (which it
+# runs from its own directory), the systemd unit, /etc/default/weft, bash completion, the man page (generated from --help), and the
 # licence, changelog and operator's guide. VERSION is `weft --version` (scripts/version.sh): 0.N.M+SHA.
 #   scripts/package.sh [--published DIR]   package an existing publish output instead of publishing again
 # Prints the .deb's path, then the tarball's, on stdout.
@@ -34,6 +35,7 @@ ln -s ../lib/weft/weft "$tree/usr/bin/weft"
 install -m 0755 "$published/weft-cni" "$tree/usr/lib/weft/weft-cni"
 ln -s ../weft/weft-cni "$tree/usr/lib/cni/weft"
 ln -s /usr/lib/weft/weft-cni "$tree/opt/cni/bin/weft"
+install -m 0755 "$published/weft-exec" "$tree/usr/lib/weft/weft-exec"
 install -m 0644 "$root/packaging/weft.service" "$tree/lib/systemd/system/weft.service"
 install -m 0644 "$root/packaging/weft.default" "$tree/etc/default/weft"
 install -m 0644 "$root/packaging/weft.bash-completion" "$tree/usr/share/bash-completion/completions/weft"

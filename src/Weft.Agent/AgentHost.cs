@@ -46,6 +46,11 @@ public static class AgentHost
         log.LogInformation("weft {Version}: host {Name} ({Id}) underlay {Address} on {Device} mtu {Mtu}; store {Store}{Prefix}",
             version, hostName, hostId[..12], underlay.Address, underlay.Device, underlay.Mtu, options.StoreUrl,
             options.StorePrefix is null ? "" : $" under prefix {options.StorePrefix}");
+        if (options.ExecHandoff is null)
+        {
+            log.LogWarning("no {Executable} beside this weft: sandbox commands are exec'd by a shell, so `run -d` cannot hear when the command's exec fails after its lookup (a missing interpreter, a foreign binary); that shows only in the sandbox's log",
+                Linux.Processes.ExecHandoff.ExecutableName);
+        }
 
         await using var store = new MeteredClusterStore(await ClusterStore.OpenAsync(options.StoreUrl, new ClusterStoreOptions { KeyPrefix = options.StorePrefix }, stop));
         string clusterId;

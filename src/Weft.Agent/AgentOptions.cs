@@ -71,6 +71,13 @@ public sealed record AgentOptions
     /// <summary>The least severe level logged.</summary>
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 
+    /// <summary>
+    /// How sandbox commands are exec'd: through weft's own exec entry, so that `run -d` hears when the command's exec
+    /// itself fails (`weft agent` sets this executable's); null: the launcher's shell execs them, and such a failure
+    /// shows only in the sandbox's log.
+    /// </summary>
+    public Linux.Processes.ExecHandoff? ExecHandoff { get; init; }
+
     public string SocketPath => Path.Combine(RunDirectory, "weft.sock");
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Weft.Api;
@@ -17,13 +16,6 @@ internal sealed class CliContext(CliConsole console, ISandboxProcessRunner proce
 {
     /// <summary>How long one request may take: creating a network or a sandbox programs kernels and the store.</summary>
     public static readonly TimeSpan AgentTimeout = TimeSpan.FromSeconds(60);
-
-    /// <summary>The API's shapes on one line, quotes left as quotes: one error is one line of stderr.</summary>
-    private static readonly ApiJsonContext OneLineJson = new(new JsonSerializerOptions(ApiJsonContext.Default.Options)
-    {
-        WriteIndented = false,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    });
 
     public CliConsole Console { get; } = console;
 
@@ -69,7 +61,7 @@ internal sealed class CliContext(CliConsole console, ISandboxProcessRunner proce
     {
         var line = string.Join(' ', message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
         Console.Error.WriteLine(JsonErrors
-            ? JsonSerializer.Serialize(new ApiErrorBody(new ApiError(code, line)), OneLineJson.ApiErrorBody)
+            ? JsonSerializer.Serialize(new ApiErrorBody(new ApiError(code, line)), OneLineJson.Context.ApiErrorBody)
             : "weft: " + line);
     }
 }

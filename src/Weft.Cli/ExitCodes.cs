@@ -23,11 +23,12 @@ internal static class ExitCodes
     public const int CommandNotFound = 127;
 
     /// <summary>
-    /// `run -d` of a command the agent could not start exits as `docker run -d` does: 127 not found, 126 not executable,
-    /// 125 when the launcher's own setup failed. The agent's message (`exec: "foo": …`) tells them apart.
+    /// `run -d` of a command the agent could not start exits as `docker run -d` does: 127 not found (also a script whose
+    /// interpreter is missing), 126 not executable (permission denied, a directory, an exec format error), 125 when the
+    /// launcher's own setup failed. The agent's message (`exec: "foo": …`) tells them apart.
     /// </summary>
     public static int OfExecFailure(string message) =>
         !message.Contains("exec: \"", StringComparison.Ordinal) ? SetupFailed
-        : message.Contains("permission denied", StringComparison.Ordinal) || message.Contains("is a directory", StringComparison.Ordinal) ? CommandNotExecutable
-        : CommandNotFound;
+        : message.Contains("executable file not found", StringComparison.Ordinal) || message.Contains("no such file or directory", StringComparison.Ordinal) ? CommandNotFound
+        : CommandNotExecutable;
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using Weft.Cli.Commands;
@@ -40,8 +41,14 @@ internal static class WeftCli
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, IEnumerable<ICommandGroup> groups, CancellationToken cancellationToken = default)
     {
-        var root = BuildRoot(context, groups);
-        var (parseResult, refusal) = Parse(root, args);
+        // A line that names no command and whose root option acts by itself (`--version`) needs none of the command tree,
+        // which is most of what start-up would build: it is parsed against the root alone. Anything else (a command, help,
+        // which lists the commands, a bare `weft`, an error) is parsed again against the whole tree.
+        var (parseResult, refusal) = Parse(BuildRoot(context, []), args);
+        if (refusal is not null || parseResult.Action is null or HelpAction)
+        {
+            (parseResult, refusal) = Parse(BuildRoot(context, groups), args);
+        }
         context.JsonErrors = AsksForJson(args);
         if (refusal is not null)
         {

@@ -35,25 +35,46 @@ public sealed class CliLabTests : IAsyncLifetime
         var plain = files.File("not-executable");
         File.WriteAllText(plain, "echo never\n");
         File.SetUnixFileMode(plain, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        // Both pass a lookup (regular files, executable) and fail only in execve itself: ENOENT for the missing
+        // interpreter, ENOEXEC for content that is no program (which a shell would have run as a script instead).
+        const UnixFileMode executable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        var noInterpreter = files.File("no-interpreter");
+        File.WriteAllText(noInterpreter, "#!/wtc-no-such-interpreter\necho never > /dev/null\n");
+        File.SetUnixFileMode(noInterpreter, executable);
+        var garbage = files.File("garbage");
+        File.WriteAllBytes(garbage, [0x00, 0x01, 0x02, 0x03, (byte)'e', (byte)'c', (byte)'h', (byte)'o', (byte)'\n']);
+        File.SetUnixFileMode(garbage, executable);
 
         var missing = await _lab.WeftAsync(1, "run", "-d", "--name", "bad", "--net", "execnet", "wtc-no-such-command", "x");
         var notExecutable = await _lab.WeftAsync(1, "run", "-d", "--name", "bad2", "--net", "execnet", plain);
+        var interpreterMissing = await _lab.WeftAsync(1, "run", "-d", "--name", "bad3", "--net", "execnet", noInterpreter);
+        var formatError = await _lab.WeftAsync(1, "run", "-d", "--name", "bad4", "--net", "execnet", garbage);
 
         Assert.Equal(127, missing.ExitCode);
         Assert.Contains("exec: \"wtc-no-such-command\": executable file not found in $PATH", missing.Output, StringComparison.Ordinal);
         Assert.Equal(126, notExecutable.ExitCode);
         Assert.Contains($"exec: \"{plain}\": permission denied", notExecutable.Output, StringComparison.Ordinal);
-        // No sandbox record, no namespace, no endpoint, and both addresses are free again: asked for by name, they are given.
+        Assert.Equal(127, interpreterMissing.ExitCode);
+        Assert.Contains($"exec: \"{noInterpreter}\": no such file or directory", interpreterMissing.Output, StringComparison.Ordinal);
+        Assert.Equal(126, formatError.ExitCode);
+        Assert.Contains($"exec: \"{garbage}\": exec format error", formatError.Output, StringComparison.Ordinal);
+        // No sandbox record, no namespace, no endpoint, and every address is free again: asked for by name, they are given.
+        string[] failed = ["bad", "bad2", "bad3", "bad4"];
         Assert.Equal("", (await Ok(1, "ps", "-a", "-q")).Trim());
-        Assert.DoesNotContain(NetworkNamespace.List(), n => n.EndsWith("_bad", StringComparison.Ordinal) || n.EndsWith("_bad2", StringComparison.Ordinal));
+        Assert.DoesNotContain(NetworkNamespace.List(), n => failed.Any(f => n.EndsWith("_" + f, StringComparison.Ordinal)));
         using var h1 = _lab.Client(1);
         Assert.Empty((await h1.InspectNetworkAsync("execnet")).Endpoints);
-        foreach (var (name, address) in new[] { ("good", "10.0.19.2"), ("good2", "10.0.19.3") })
+        foreach (var (name, address) in new[] { ("good", "10.0.19.2"), ("good2", "10.0.19.3"), ("good3", "10.0.19.4"), ("good4", "10.0.19.5") })
         {
             var good = await h1.CreateSandboxAsync(new CreateSandboxRequest { Name = name, Networks = [new SandboxNetworkSpec("execnet", address)], Command = ["sleep", "infinity"] });
             Assert.Equal(address, good.Endpoints[0].Address);
+            // The recorded pid is the command's own: everything in front of it exec'd into it.
+            Assert.Equal("sleep\0infinity\0", File.ReadAllText($"/proc/{good.Pid}/cmdline"));
         }
-        Assert.False(Directory.Exists(Path.Combine(_lab.Host(1).Directory, "run", "sandboxes", "bad")), "the failed sandbox's files stay");
+        foreach (var name in failed)
+        {
+            Assert.False(Directory.Exists(Path.Combine(_lab.Host(1).Directory, "run", "sandboxes", name)), $"the failed sandbox {name}'s files stay");
+        }
     }
 
     [Fact]

@@ -131,6 +131,24 @@ public class EndToEndTests
     }
 
     [Fact]
+    public async Task Version_is_answered_without_the_command_tree_and_lines_without_a_command_still_need_one()
+    {
+        // --version is parsed against the root alone (start-up cost); the lines around it must read as before.
+        var version = await InProcessCli.RunAsync("--version");
+        var jsonVersion = await InProcessCli.RunAsync("--format", "json", "--version");
+        var bare = await InProcessCli.RunAsync();
+        var formatOnly = await InProcessCli.RunAsync("--format", "json");
+
+        Assert.Equal((0, ""), (version.ExitCode, version.Stderr));
+        Assert.Matches(@"^\d+\.\d+\.\d+\S*\n$", version.Stdout);
+        Assert.Equal((0, version.Stdout), (jsonVersion.ExitCode, jsonVersion.Stdout));
+        Assert.Equal(2, bare.ExitCode);
+        Assert.Contains("Required command was not provided", bare.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, formatOnly.ExitCode);
+        Assert.Contains("\"code\":\"usage\"", formatOnly.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Ps_all_hosts_asks_for_every_host()
     {
         await using var agent = await FakeAgent.StartAsync();

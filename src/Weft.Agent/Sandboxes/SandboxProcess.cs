@@ -19,13 +19,13 @@ public static class SandboxProcess
     /// <summary>Starts the command marked as the sandbox's; returns its pid and start time (null if it was gone before it could be read).</summary>
     /// <exception cref="WeftValidationException">exec-failed: the command is missing or not executable, or its setup failed.</exception>
     public static (int Pid, long? StartTime) Start(NetworkNamespace ns, string hostName, SandboxRecord sandbox, SandboxSetup setup,
-        IReadOnlyDictionary<string, string> environment, string logPath)
+        IReadOnlyDictionary<string, string> environment, string logPath, ExecHandoff? handoff)
     {
         ArgumentNullException.ThrowIfNull(sandbox);
         var marked = new Dictionary<string, string>(environment) { [SandboxMark.Variable] = SandboxMark.Value(hostName, sandbox.Id) };
         try
         {
-            var pid = DetachedProcess.Start(ns, sandbox.Command, logPath, marked, setup);
+            var pid = DetachedProcess.Start(ns, sandbox.Command, logPath, marked, setup, handoff);
             return (pid, ProcessStat.Read(pid)?.StartTime);
         }
         catch (ProcessNotStartedException e)

@@ -95,7 +95,7 @@ public sealed class SandboxService(
                 SandboxFiles.WriteEnvironment(context.SandboxDirectory(record.Name), request.Environment);
                 using var ns = NetworkNamespace.OpenPath(record.NetworkNamespace);
                 var (pid, startTime) = SandboxProcess.Start(ns, context.HostName, record, SandboxFiles.Setup(context.SandboxDirectory(record.Name), record.Hostname),
-                    request.Environment, LogPath(record.Name));
+                    request.Environment, LogPath(record.Name), context.Options.ExecHandoff);
                 CrashPoints.Reached("run.started");
                 record = record with { Pid = pid, PidStartTime = startTime };
                 await sandboxes.UpdateAsync(record, ct);
@@ -225,7 +225,7 @@ public sealed class SandboxService(
             var directory = context.SandboxDirectory(record.Name);
             using var ns = NetworkNamespace.OpenPath(record.NetworkNamespace);
             var (pid, startTime) = SandboxProcess.Start(ns, context.HostName, record, SandboxFiles.Setup(directory, record.Hostname),
-                SandboxFiles.ReadEnvironment(directory), LogPath(record.Name));
+                SandboxFiles.ReadEnvironment(directory), LogPath(record.Name), context.Options.ExecHandoff);
             record = record with { Pid = pid, PidStartTime = startTime };
             var revision = await sandboxes.UpdateAsync(record, ct);
             await view.WaitForRevisionAsync(revision, ct);

@@ -187,4 +187,41 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Unlink(string path);
+
+    // The exec handoff (Processes/ExecHandoffEntry): descriptors, signals and execvp, on raw fds in a process about to exec.
+    internal const int O_WRONLY = 1;
+    internal const int O_APPEND = 0x400;
+    internal const int F_DUPFD_CLOEXEC = 1030;
+    internal const int SIG_SETMASK = 2;
+    internal const int NSIG = 65;
+
+    /// <summary>fcntl(2) with an int argument (F_DUPFD_CLOEXEC: a copy at or above the argument, closed by a successful exec).</summary>
+    [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)]
+    internal static partial int Fcntl(int fd, int command, int argument);
+
+    [LibraryImport(Lib, EntryPoint = "dup2", SetLastError = true)]
+    internal static partial int Dup2(int fd, int target);
+
+    [LibraryImport(Lib, EntryPoint = "write", SetLastError = true)]
+    internal static partial nint Write(int fd, byte* buffer, nint length);
+
+    /// <summary>signal(2) with SIG_DFL (0) or SIG_IGN (1) as the handler.</summary>
+    [LibraryImport(Lib, EntryPoint = "signal", SetLastError = true)]
+    internal static partial nint Signal(int signal, nint handler);
+
+    /// <summary>sigprocmask(2); a sigset_t is 128 bytes in glibc.</summary>
+    [LibraryImport(Lib, EntryPoint = "sigprocmask", SetLastError = true)]
+    internal static partial int SigProcMask(int how, byte* set, byte* oldSet);
+
+    internal const int X_OK = 1;
+
+    [LibraryImport(Lib, EntryPoint = "access", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Access(string path, int mode);
+
+    /// <summary>
+    /// execv(3): execve with this process's environment; returns only when the exec failed. Not execvp: on ENOEXEC that
+    /// runs the file with /bin/sh instead of failing. argv is NULL-terminated UTF-8.
+    /// </summary>
+    [LibraryImport(Lib, EntryPoint = "execv", SetLastError = true)]
+    internal static partial int Execv(byte* path, byte** argv);
 }

@@ -85,7 +85,8 @@ public sealed record SandboxSetup(string? Hostname = null, IReadOnlyList<FileBin
     // With a log (a detached start), stderr is the starter's pipe until the command's exec replaces it with the log,
     // so whatever is written there before says why the command did not start; the command itself is looked up the
     // way exec will (this PATH, a regular executable file), so a missing or unexecutable one is reported, in Docker's
-    // words, instead of being noticed only as an early exit 127 in the log.
+    // words, instead of being noticed only as an early exit 127 in the log. (A failure of that exec itself still goes to
+    // the log: DetachedProcess with an ExecHandoff passes no log here and lets weft-exec do the last step.)
     private const string Script = """
         log=$1; host=$2; n=$3; shift 3
         while [ "$n" -gt 0 ]; do

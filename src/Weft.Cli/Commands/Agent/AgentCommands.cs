@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Weft.Agent;
+using Weft.Cli.Commands.Lab;
 
 namespace Weft.Cli.Commands.Agent;
 
@@ -233,6 +234,8 @@ internal sealed class AgentCommand : WeftCommand
             MetricsAddress = parseResult.GetValue(_metricsAddr) is { } metrics ? ParseMetricsAddress(metrics) : null,
             LogFormat = LogFormatOf(parseResult),
             LogLevel = Enum.Parse<Microsoft.Extensions.Logging.LogLevel>(parseResult.GetRequiredValue(_logLevel), ignoreCase: true),
+            // weft-exec beside this weft (the published layout, the package's /usr/lib/weft; the JIT build copies it too).
+            ExecHandoff = Linux.Processes.ExecHandoff.Beside(AppContext.BaseDirectory, LabCommands.WeftCommand() is [var host, _] ? host : null),
         }, cancellationToken);
 
     /// <summary>IP:PORT with a port; null otherwise.</summary>
