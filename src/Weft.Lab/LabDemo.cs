@@ -100,7 +100,7 @@ public sealed class LabDemo(LabOptions options, Action<string> say, Action<LabDe
 
     private string Member => options.Docker ? "container" : "sandbox";
 
-    private string Members => Member + "s";
+    private string Members => options.Docker ? "containers" : "sandboxes";
 
     /// <summary>Steps 2 to 4 with `weft` commands: the network, a sandbox on host2 and one on host3, a ping by name.</summary>
     private async Task<(string ShellNs, string Shell2Ns, string ShellIp, int Vni)> WeftStepsAsync(LabHost h2, LabHost h3, CancellationToken ct)

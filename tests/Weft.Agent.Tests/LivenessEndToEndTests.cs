@@ -83,7 +83,7 @@ public abstract class LivenessEndToEndTests(LivenessLab fixture)
             Assert.Equal(HostStates.Live, (await h1.InspectSandboxAsync("a1")).HostState);
             var host2 = Lab.Host(2).Name;
             Assert.Equal([host2], (await h1.StatusAsync()).HeldHosts);
-            Assert.Contains($"{host2} (held)", (await Lab.WeftAsync(1, "ps", "--all")).Output, StringComparison.Ordinal);
+            Assert.Contains($"{host2} (held)", (await Lab.WeftAsync(1, "ps", "--all-hosts")).Output, StringComparison.Ordinal);
             Assert.Contains($"{host2} (held)", (await Lab.WeftAsync(1, "inspect", "a2")).Output, StringComparison.Ordinal);
             Assert.Contains($"Held hosts:", (await Lab.WeftAsync(1, "status")).Output, StringComparison.Ordinal);
             Assert.Contains(Sandbox(2).Endpoints[0].Mac, Fdb(1).Select(Mac));
@@ -165,7 +165,7 @@ public abstract class LivenessEndToEndTests(LivenessLab fixture)
                 Assert.Equal(HostStates.Gone, Assert.Single((await h1.InspectNetworkAsync("live")).Endpoints, e => e.Sandbox == "a3").HostState);
                 Assert.Empty((await h1.StatusAsync()).HeldHosts ?? []);
             }
-            Assert.Contains($"{Lab.Host(3).Name} (gone)", (await Lab.WeftAsync(1, "ps", "--all")).Output, StringComparison.Ordinal);
+            Assert.Contains($"{Lab.Host(3).Name} (gone)", (await Lab.WeftAsync(1, "ps", "--all-hosts")).Output, StringComparison.Ordinal);
             Assert.Contains(Sandbox(2).Endpoints[0].Mac, Fdb(1).Select(Mac)); // the others stay
             Assert.True(withdrawnAfter > LivenessLab.Ttl, $"withdrawn after {withdrawnAfter.TotalSeconds:0.0} s, before its lease could expire");
         }
