@@ -6,10 +6,11 @@ namespace Weft.Linux.Namespaces;
 
 /// <summary>
 /// Says when a name in a network namespace directory (/run/netns) may now lead elsewhere: a name removed, renamed or
-/// added there (inotify: `ip netns del` unmounts and unlinks, `ip netns add` creates and mounts), or any mount or unmount
-/// in this process's mount table (/proc/self/mountinfo signals that as priority data; a namespace bound over an existing
-/// name changes no directory entry). The caller compares what it cares about; an idle host raises neither, so watching
-/// costs no wake-up. Both descriptors sleep in the process's one event thread (<see cref="ReadinessLoop"/>).
+/// added there (inotify: `ip netns del` unmounts and unlinks, `ip netns add` creates and mounts), or a mount or unmount
+/// in that directory (a namespace bound over an existing name changes no directory entry): /proc/self/mountinfo signals
+/// every change of the mount table as priority data, and the watch reports only those that change the mounts in the
+/// directory, so a container's mounts elsewhere wake nobody. The caller compares what it cares about; an idle host
+/// raises neither, so watching costs no wake-up. Both descriptors sleep in the process's one event thread (<see cref="ReadinessLoop"/>).
 /// </summary>
 public sealed partial class NamespaceNamesWatch : IDisposable
 {
@@ -28,12 +29,16 @@ public sealed partial class NamespaceNamesWatch : IDisposable
     private readonly ReadinessLoop.Registration _mountTable;
     private readonly Action _changed;
     private readonly byte[] _buffer = new byte[4096];
+    private readonly string _directory;
+    private string _mountsInDirectory;
 
-    private NamespaceNamesWatch(FileDescriptorHandle inotify, FileDescriptorHandle mounts, Action changed)
+    private NamespaceNamesWatch(FileDescriptorHandle inotify, FileDescriptorHandle mounts, string directory, Action changed)
     {
         _inotify = inotify;
         _mounts = mounts;
         _changed = changed;
+        _directory = directory;
+        _mountsInDirectory = MountsIn(directory);
         _names = ReadinessLoop.Shared.Register(inotify, ReadinessLoop.EPOLLIN, DrainNames);
         try
         {
@@ -70,7 +75,7 @@ public sealed partial class NamespaceNamesWatch : IDisposable
             }
             var m = Libc.Open("/proc/self/mountinfo", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
             mounts = m >= 0 ? new FileDescriptorHandle(m) : throw KernelException.FromLastError("open", "/proc/self/mountinfo");
-            return new NamespaceNamesWatch(inotify, mounts, changed);
+            return new NamespaceNamesWatch(inotify, mounts, RealPath(directory), changed);
         }
         catch
         {
@@ -100,8 +105,45 @@ public sealed partial class NamespaceNamesWatch : IDisposable
 
     private bool MountsChanged()
     {
-        _changed();
+        var now = MountsIn(_directory);
+        if (now != _mountsInDirectory)
+        {
+            _mountsInDirectory = now;
+            _changed();
+        }
         return true;
+    }
+
+    /// <summary>The mount table's lines (mount id, root, mount point...) of mounts at or below <paramref name="directory"/>.</summary>
+    private static string MountsIn(string directory)
+    {
+        var lines = new System.Text.StringBuilder();
+        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            // Fields: mount id, parent id, major:minor, root, mount point, ... (a mount point with a space is octal-escaped).
+            var fields = line.Split(' ', 6);
+            if (fields.Length > 4 && (fields[4] == directory || fields[4].StartsWith(directory + "/", StringComparison.Ordinal)))
+            {
+                lines.AppendLine(line);
+            }
+        }
+        return lines.ToString();
+    }
+
+    /// <summary><paramref name="path"/> with every symbolic link resolved, as the mount table names it (/var/run/netns is /run/netns).</summary>
+    private static string RealPath(string path, int depth = 0)
+    {
+        var resolved = "/";
+        foreach (var part in Path.GetFullPath(path).Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = Path.Combine(resolved, part);
+            if (depth < 40 && new FileInfo(next).LinkTarget is { } target)
+            {
+                next = RealPath(Path.IsPathRooted(target) ? target : Path.Combine(resolved, target), depth + 1);
+            }
+            resolved = next;
+        }
+        return resolved;
     }
 
     public void Dispose()
