@@ -151,5 +151,9 @@ public sealed record AgentStatus(
 /// <summary>The body of every error response.</summary>
 public sealed record ApiErrorBody(ApiError Error);
 
-/// <summary>A machine-readable code (Weft.Core's ErrorCodes, the one table) and one line for people.</summary>
-public sealed record ApiError(string Code, string Message);
+/// <summary>
+/// A machine-readable code (Weft.Core's ErrorCodes, the one table) and one line for people; for exec-failed also the
+/// exit code a shell would give (127, 126, 125), absent otherwise.
+/// </summary>
+public sealed record ApiError(string Code, string Message,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? ExitCode = null);

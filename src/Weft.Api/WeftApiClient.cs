@@ -137,7 +137,7 @@ public sealed class WeftApiClient : IDisposable
                 // Not our error shape: fall through to the status line.
             }
             throw error?.Error is { } e
-                ? new WeftApiException(e.Code, e.Message, (int)response.StatusCode)
+                ? new WeftApiException(e.Code, e.Message, (int)response.StatusCode, e.ExitCode)
                 : new WeftApiException(response.StatusCode == HttpStatusCode.NotFound ? ErrorCodes.NotFound : ErrorCodes.Internal,
                     $"{method} /{path}: {(int)response.StatusCode} {response.ReasonPhrase}", (int)response.StatusCode);
         }

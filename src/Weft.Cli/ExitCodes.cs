@@ -17,18 +17,12 @@ internal static class ExitCodes
     /// <summary>The caller cancelled the run (128 + SIGINT, as a shell reports Ctrl-C).</summary>
     public const int Interrupted = 130;
 
-    /// <summary>The agent could not set a detached command's sandbox up (`docker run` uses 125 for its own failures).</summary>
+    /// <summary>
+    /// The agent could not set a detached command's sandbox up (`docker run` uses 125 for its own failures). `run -d` of a
+    /// command the agent could not start exits with the code its exec-failed error carries, as `docker run -d` does:
+    /// 127 not found (also a script whose interpreter is missing), 126 not executable, 125 setup.
+    /// </summary>
     public const int SetupFailed = 125;
     public const int CommandNotExecutable = 126;
     public const int CommandNotFound = 127;
-
-    /// <summary>
-    /// `run -d` of a command the agent could not start exits as `docker run -d` does: 127 not found (also a script whose
-    /// interpreter is missing), 126 not executable (permission denied, a directory, an exec format error), 125 when the
-    /// launcher's own setup failed. The agent's message (`exec: "foo": …`) tells them apart.
-    /// </summary>
-    public static int OfExecFailure(string message) =>
-        !message.Contains("exec: \"", StringComparison.Ordinal) ? SetupFailed
-        : message.Contains("executable file not found", StringComparison.Ordinal) || message.Contains("no such file or directory", StringComparison.Ordinal) ? CommandNotFound
-        : CommandNotExecutable;
 }

@@ -85,7 +85,7 @@ internal static class WeftCli
         {
             // The agent's message already names the bad value; agent-unavailable says how to start the agent.
             context.WriteError(e.Message, e.Code);
-            return e.Code == ErrorCodes.ExecFailed ? ExitCodes.OfExecFailure(e.Message) : ExitCodes.Failure;
+            return e.Code == ErrorCodes.ExecFailed ? e.ExitCode ?? ExitCodes.SetupFailed : ExitCodes.Failure;
         }
         catch (Exception e) when (IsMeantForPeople(e))
         {

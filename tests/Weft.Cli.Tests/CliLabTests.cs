@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Weft.Api;
+using Weft.Core.Errors;
 using Weft.Linux.Namespaces;
 using Weft.Testing;
 
@@ -59,11 +60,14 @@ public sealed class CliLabTests : IAsyncLifetime
         Assert.Equal(126, formatError.ExitCode);
         Assert.Contains($"exec: \"{garbage}\": exec format error", formatError.Output, StringComparison.Ordinal);
         // No sandbox record, no namespace, no endpoint, and every address is free again: asked for by name, they are given.
-        string[] failed = ["bad", "bad2", "bad3", "bad4"];
+        string[] failed = ["bad", "bad2", "bad3", "bad4", "bad5"];
         Assert.Equal("", (await Ok(1, "ps", "-a", "-q")).Trim());
         Assert.DoesNotContain(NetworkNamespace.List(), n => failed.Any(f => n.EndsWith("_" + f, StringComparison.Ordinal)));
         using var h1 = _lab.Client(1);
         Assert.Empty((await h1.InspectNetworkAsync("execnet")).Endpoints);
+        // The exit code is a field of the API's error, not something a client reads out of the message.
+        var refused = await Assert.ThrowsAsync<WeftApiException>(() => h1.CreateSandboxAsync(new CreateSandboxRequest { Name = "bad5", Networks = [new SandboxNetworkSpec("execnet")], Command = [garbage] }));
+        Assert.Equal((ErrorCodes.ExecFailed, 126), (refused.Code, refused.ExitCode));
         foreach (var (name, address) in new[] { ("good", "10.0.19.2"), ("good2", "10.0.19.3"), ("good3", "10.0.19.4"), ("good4", "10.0.19.5") })
         {
             var good = await h1.CreateSandboxAsync(new CreateSandboxRequest { Name = name, Networks = [new SandboxNetworkSpec("execnet", address)], Command = ["sleep", "infinity"] });

@@ -12,7 +12,7 @@ public static class ErrorMapping
 {
     public static (int Status, ApiError Error) Map(Exception e) => e switch
     {
-        WeftValidationException v => (StatusFor(v.Code), new ApiError(v.Code, v.Message)),
+        WeftValidationException v => (StatusFor(v.Code), new ApiError(v.Code, v.Message, v.ExitCode)),
         StoreException s => (StatusCodes.Status503ServiceUnavailable, new ApiError(ErrorCodes.StoreUnavailable, $"the cluster store is unavailable, nothing was changed: {s.Message}")),
         KernelException k => (StatusCodes.Status500InternalServerError, new ApiError(ErrorCodes.Kernel, $"the kernel refused, the change was rolled back: {k.Message}")),
         BadHttpRequestException { InnerException: JsonException json } => BadJson(json),

@@ -31,7 +31,7 @@ public static class SandboxProcess
         catch (ProcessNotStartedException e)
         {
             // As `docker run -d` does: the caller hears why, and the sandbox is undone (its intent), not kept half-made.
-            throw new WeftValidationException(ErrorCodes.ExecFailed, $"sandbox {sandbox.Name}: {e.Message}");
+            throw new WeftValidationException(ErrorCodes.ExecFailed, $"sandbox {sandbox.Name}: {e.Message}") { ExitCode = e.ExitCode };
         }
     }
 

@@ -15,5 +15,11 @@ public sealed class WeftValidationException : Exception
 
     public string Code { get; }
 
+    /// <summary>
+    /// For exec-failed: what a shell exits with for a command it could not start (127 not found, 126 not executable,
+    /// 125 when the launcher's own setup failed), so a client need not read it out of the message.
+    /// </summary>
+    public int? ExitCode { get; init; }
+
     public override string ToString() => $"{Code}: {Message}";
 }

@@ -11,6 +11,8 @@ namespace Weft.Store.Sqlite;
 internal sealed class SqliteDatabase : IDisposable
 {
     private readonly string _connectionString;
+    /// <summary>For every connection after the first: never creates the file, so one opened after a delete fails rather than making an empty store.</summary>
+    private readonly string _existingFileConnectionString;
     private readonly int _busyTimeoutMs;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly SqliteConnection _writer;
@@ -25,6 +27,7 @@ internal sealed class SqliteDatabase : IDisposable
         Location = location;
         FilePath = filePath;
         _connectionString = connectionString;
+        _existingFileConnectionString = new SqliteConnectionStringBuilder(connectionString) { Mode = SqliteOpenMode.ReadWrite }.ToString();
         _busyTimeoutMs = busyTimeoutMs;
         _writer = OpenConnection();
         try
@@ -94,12 +97,24 @@ internal sealed class SqliteDatabase : IDisposable
     /// <summary>A new connection, configured; disposing it closes it.</summary>
     public SqliteConnection OpenConnection()
     {
-        if (File is not null)
+        // The first connection (the writer, in the constructor) may create the file; any later one must find the file
+        // this process holds at the path. Looking first gives the precise reason; the no-create mode closes the gap
+        // between the look and the open, where a delete would otherwise leave a new, empty store for others to find.
+        var first = File is null;
+        if (!first)
         {
-            ThrowIfReplaced(look: false); // opening the path now would make a new, empty store file there
+            ThrowIfReplaced(look: true);
         }
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
+        var connection = new SqliteConnection(first ? _connectionString : _existingFileConnectionString);
+        try
+        {
+            connection.Open();
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw first ? e : Translate(e);
+        }
         using var pragma = connection.CreateCommand();
         // NORMAL is durable across process crashes in WAL mode (only power loss can drop the last commits), and
         // avoids an fsync per write; the store's job is coordination, not an archive. A page cache of 512 KiB per
@@ -198,7 +213,9 @@ internal sealed class SqliteDatabase : IDisposable
         }
     }
 
-    public StoreException Translate(SqliteException e) => e.SqliteErrorCode switch
+    public StoreException Translate(SqliteException e) => (File?.Check() is { } replaced)
+        ? new StoreUnavailableException(Location, replaced, e) // whatever SQLite said, the file being gone is why
+        : e.SqliteErrorCode switch
     {
         // BUSY/LOCKED: another process held the write lock longer than the busy timeout.
         5 or 6 => new StoreUnavailableException(Location, $"store file is locked by another process: {e.Message}", e),
