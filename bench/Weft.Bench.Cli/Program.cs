@@ -7,7 +7,8 @@ using Weft.Testing;
 // bench/run cli [N]: what a script pays per `weft` call. On a 1-host lab (embedded store) with three networks, it
 // times N runs (default 30, after 3 warm-up runs each) of `weft network ls` against `curl --unix-socket` asking the
 // same agent the same question (GET /v1/networks), interleaved so that both see the same machine load; then `weft
-// --version` alone, which is start-up and exit with no agent in it. Wall time from fork to exit, from this process.
+// --version` alone, which is start-up and exit with no agent in it. Wall time from spawn to exit, taken as `perf stat`
+// takes it (SpawnTimer: posix_spawn and wait4, not Process.Start, whose own cost was larger than a `weft` call).
 // The CLI and the lab's agent are the binary tests/Weft.Testing's WeftBinary names: the published NativeAOT weft
 // (bench/run publishes it and exports WEFT_BINARY; set WEFT_BINARY yourself to measure another build).
 
@@ -31,57 +32,53 @@ using (var client = lab.Client(1))
 
 string[] weftLs = [.. weft, "--socket", socket, "network", "ls"];
 string[] curlLs = ["curl", "-sf", "--unix-socket", socket, "http://localhost/v1/networks"];
-List<double> weftTimes = [], curlTimes = [], versionTimes = [];
+List<SpawnTimer.Run> weftRuns = [], curlRuns = [], versionRuns = [];
 for (var i = 0; i < Warmup + n; i++)
 {
-    var w = await TimeAsync(weftLs, "bench-cli-2");
-    var c = await TimeAsync(curlLs, "bench-cli-2");
+    var w = Time(weftLs, "bench-cli-2");
+    var c = Time(curlLs, "bench-cli-2");
     if (i >= Warmup)
     {
-        weftTimes.Add(w);
-        curlTimes.Add(c);
+        weftRuns.Add(w);
+        curlRuns.Add(c);
     }
 }
 for (var i = 0; i < Warmup + n; i++)
 {
-    var v = await TimeAsync([.. weft, "--version"], ".");
+    var v = Time([.. weft, "--version"], ".");
     if (i >= Warmup)
     {
-        versionTimes.Add(v);
+        versionRuns.Add(v);
     }
 }
+var weftTimes = weftRuns.Select(r => r.WallMs).ToList();
+var curlTimes = curlRuns.Select(r => r.WallMs).ToList();
+var versionTimes = versionRuns.Select(r => r.WallMs).ToList();
 
 BenchResult.Figure("weft network ls: median", Stats.Median(weftTimes), "ms");
 BenchResult.Figure("weft network ls: p90", Stats.Percentile(weftTimes, 90), "ms");
+BenchResult.Figure("weft network ls: CPU median", Stats.Median(weftRuns.Select(r => r.CpuMs)), "ms");
 BenchResult.Figure("curl --unix-socket GET /v1/networks: median", Stats.Median(curlTimes), "ms");
 BenchResult.Figure("curl --unix-socket GET /v1/networks: p90", Stats.Percentile(curlTimes, 90), "ms");
+BenchResult.Figure("curl --unix-socket GET /v1/networks: CPU median", Stats.Median(curlRuns.Select(r => r.CpuMs)), "ms");
 BenchResult.Figure("weft network ls / curl (medians)", Stats.Median(weftTimes) / Stats.Median(curlTimes), "x");
 BenchResult.Figure("weft --version: median", Stats.Median(versionTimes), "ms");
 BenchResult.Figure("weft --version: p90", Stats.Percentile(versionTimes, 90), "ms");
+BenchResult.Figure("weft --version: CPU median", Stats.Median(versionRuns.Select(r => r.CpuMs)), "ms");
 Console.WriteLine("  the peer is curl asking the agent the same thing over the same socket: the cost of the API call itself,");
 Console.WriteLine("  so the ratio is what the CLI adds (start-up, parsing, the table) on top of the agent's answer.");
 BenchResult.Print("cli", "median ms of `weft network ls` vs curl on the same API", Stats.Median(weftTimes), Stats.Median(curlTimes), higherIsBetter: false);
 return 0;
 
-// Runs a command to its end and returns its wall time in ms; it must succeed and print `expect`.
-static async Task<double> TimeAsync(IReadOnlyList<string> argv, string expect)
+// Runs a command to its end; it must succeed and print `expect`.
+static SpawnTimer.Run Time(IReadOnlyList<string> argv, string expect)
 {
-    var psi = new ProcessStartInfo(argv[0]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-    foreach (var a in argv.Skip(1))
+    var run = SpawnTimer.Time(argv);
+    if (run.ExitCode != 0 || !run.Output.Contains(expect, StringComparison.Ordinal))
     {
-        psi.ArgumentList.Add(a);
+        throw new InvalidOperationException($"{string.Join(' ', argv)}: exit {run.ExitCode}: {run.Error.Trim()} {run.Output.Trim()}");
     }
-    var clock = Stopwatch.StartNew();
-    using var p = Process.Start(psi)!;
-    var output = p.StandardOutput.ReadToEndAsync();
-    var error = p.StandardError.ReadToEndAsync();
-    await p.WaitForExitAsync();
-    var elapsed = clock.Elapsed.TotalMilliseconds;
-    if (p.ExitCode != 0 || !(await output).Contains(expect, StringComparison.Ordinal))
-    {
-        throw new InvalidOperationException($"{string.Join(' ', argv)}: exit {p.ExitCode}: {(await error).Trim()} {(await output).Trim()}");
-    }
-    return elapsed;
+    return run;
 }
 
 static async Task<string> VersionAsync()

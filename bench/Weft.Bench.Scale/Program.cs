@@ -117,6 +117,7 @@ try
     BenchResult.Figure("agent resident memory (VmRSS): all agents together", rss.Sum(), "MiB");
     BenchResult.Figure("  of which anonymous (heap, stacks): median", Stats.Median(anon), "MiB");
     BenchResult.Figure("  of which file-backed (the executable, shared by all): median", Stats.Median(rss.Zip(anon, (r, a) => r - a)), "MiB");
+    BenchResult.Figure("agent proportional memory (PSS: shared pages split among their users): median", Stats.Median(pids.Select(p => StatusMiB(p, "Pss", "smaps_rollup"))), "MiB");
     BenchResult.Figure($"agent idle CPU over {seconds:0} s: median (% of one core)", Stats.Median(cpu), "%");
     BenchResult.Figure("agent idle CPU: busiest (% of one core)", cpu.Max(), "%");
     BenchResult.Figure("agent idle CPU: all agents together (% of one core)", cpu.Sum(), "%");
@@ -333,9 +334,9 @@ static Dictionary<int, long> ContextSwitches(int pid)
 static long WakeupsBetween(Dictionary<int, long> before, Dictionary<int, long> after) =>
     after.Sum(t => t.Value - before.GetValueOrDefault(t.Key));
 
-static double StatusMiB(int pid, string field)
+static double StatusMiB(int pid, string field, string file = "status")
 {
-    var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
+    var line = File.ReadLines($"/proc/{pid}/{file}").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
     return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
 }
 

@@ -9,6 +9,9 @@ namespace Weft.Agent.Host;
 /// free space that stays resident. So every ten seconds it looks: when the GC's committed memory grew by more than
 /// <see cref="Growth"/> since the last trim, and the last interval allocated little (quiet) or the last trim is a
 /// minute old, it runs one compacting full collection that decommits what is free, and malloc_trim for the C heap.
+/// At the first quiet tick after start-up or after a busy one (at most once per <see cref="ExecutableRelease"/>), it
+/// also unmaps the executable's read-only pages, which the work touched and the kernel's fault-around inflated
+/// (<see cref="ExecutablePages"/>): what the agent runs at rest maps itself back.
 /// A busy agent is interrupted at most once a minute, for milliseconds; an idle one pays a timer reading two counters.
 /// </summary>
 internal static class IdleMemoryTrim
@@ -24,8 +27,13 @@ internal static class IdleMemoryTrim
     /// <summary>However busy the agent, a trim this long after the last one (a steady trickle may never look quiet).</summary>
     public static readonly TimeSpan MaxQuietWait = TimeSpan.FromMinutes(1);
 
+    /// <summary>How often, at most, the executable's pages are unmapped (each time, what runs maps itself back: ~1 ms of faults).</summary>
+    public static readonly TimeSpan ExecutableRelease = TimeSpan.FromMinutes(1);
+
     public static async Task RunAsync(CancellationToken stop)
     {
+        System.Diagnostics.Stopwatch? lastRelease = null;
+        var releaseDue = true; // start-up ran much that the agent at rest never runs again
         var allocated = GC.GetTotalAllocatedBytes();
         var baseline = 0L;
         var lastTrim = System.Diagnostics.Stopwatch.StartNew();
@@ -41,6 +49,13 @@ internal static class IdleMemoryTrim
                 lastTrim.Restart();
                 baseline = GC.GetGCMemoryInfo().TotalCommittedBytes;
                 allocated = GC.GetTotalAllocatedBytes();
+            }
+            releaseDue |= !quiet;
+            if (quiet && releaseDue && (lastRelease is null || lastRelease.Elapsed >= ExecutableRelease))
+            {
+                ExecutablePages.ReleaseReadOnly();
+                lastRelease = System.Diagnostics.Stopwatch.StartNew();
+                releaseDue = false;
             }
         }
     }

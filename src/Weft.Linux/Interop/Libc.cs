@@ -100,6 +100,11 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "malloc_trim")]
     internal static partial int MallocTrim(nuint pad);
 
+    internal const int MADV_DONTNEED = 4;
+
+    [LibraryImport(Lib, EntryPoint = "madvise", SetLastError = true)]
+    internal static partial int Madvise(nint address, nuint length, int advice);
+
     [LibraryImport(Lib, EntryPoint = "socket", SetLastError = true)]
     internal static partial int Socket(int domain, int type, int protocol);
 
