@@ -59,9 +59,17 @@ public sealed partial class TelemetryEndToEndTests
             "store transactions timed");
         Assert.True(after.Value("weft_store_watch_events_total", "kind=\"put\"") > before.Value("weft_store_watch_events_total", "kind=\"put\""), "watch events counted");
         Assert.True(after.Value("process_resident_memory_bytes") > 1 << 20, "the agent's RSS");
+        Assert.True(after.Value("dotnet_gc_last_collection_memory_committed_size_bytes") > 0, "the runtime's meter: the GC's commit");
         Assert.Contains("# TYPE weft_api_requests_total counter", after.Text, StringComparison.Ordinal);
         Assert.Contains("# TYPE weft_reconcile_duration_seconds histogram", after.Text, StringComparison.Ordinal);
         Assert.Contains("weft_reconcile_duration_seconds_bucket{le=\"+Inf\"}", after.Text, StringComparison.Ordinal);
+
+        // Its HTTP servers (API, Docker plugin, metrics) read no configuration files: with reload-on-change those were a
+        // recursive inotify watch of the working directory, which for the lab's agents, as under systemd, is "/".
+        var pid = lab.Host(1).AgentPid!.Value;
+        Assert.Equal("/", new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget);
+        var watches = Directory.GetFiles($"/proc/{pid}/fdinfo").Sum(f => ReadOrEmpty(f).Count(l => l.StartsWith("inotify ", StringComparison.Ordinal)));
+        Assert.InRange(watches, 1, 50); // its own directories: the store's, the namespaces', its state
 
         // Every log line carries a date (UTC), whatever wrote it.
         var lines = (await File.ReadAllLinesAsync(lab.Host(1).LogPath)).Where(l => l.Length > 0).ToList();
@@ -144,6 +152,19 @@ public sealed partial class TelemetryEndToEndTests
         finally
         {
             File.Delete(socketPath);
+        }
+    }
+
+    /// <summary>A descriptor's fdinfo, or nothing when the descriptor closed meanwhile.</summary>
+    private static string[] ReadOrEmpty(string path)
+    {
+        try
+        {
+            return File.ReadAllLines(path);
+        }
+        catch (IOException)
+        {
+            return [];
         }
     }
 

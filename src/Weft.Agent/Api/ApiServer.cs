@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,13 +22,7 @@ public sealed class ApiServer(AgentContext context, ClusterView view, NetworkCat
     {
         var socket = context.Options.SocketPath;
         var descriptor = ApiSocket.BindListening(socket);
-        // The empty builder and Kestrel's core: no configuration files (whose reload-on-change watcher woke the agent
-        // for every write in its working directory), no HTTPS, no console lifetime (the agent owns its signals).
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Services.AddRoutingCore();
-        builder.Logging.AddProvider(logs);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.ListenHandle(descriptor, listen => listen.Use(KestrelRejections.Filter)));
+        var builder = KestrelApp.CreateBuilder(logs, k => k.ListenHandle(descriptor, listen => listen.Use(KestrelRejections.Filter)));
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Weft.Agent.Api;
@@ -25,12 +24,7 @@ public sealed class DockerPluginServer(DockerDriver driver, ILogger<DockerPlugin
         {
             File.Delete(socketPath); // left by an agent that died
         }
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(logs);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socketPath));
-        var app = builder.Build();
+        var app = KestrelApp.CreateBuilder(logs, k => k.ListenUnixSocket(socketPath)).Build();
         app.MapPost("/{call}", (string call, HttpContext http) => HandleAsync(call, http));
         await app.StartAsync(ct);
         return app;

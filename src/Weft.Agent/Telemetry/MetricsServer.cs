@@ -1,8 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
+using Weft.Agent.Api;
 using Microsoft.Extensions.Logging;
 using Weft.Store;
 
@@ -19,12 +18,7 @@ public static class MetricsServer
     {
         ArgumentNullException.ThrowIfNull(collector);
         ArgumentNullException.ThrowIfNull(beforeScrape);
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Services.AddRoutingCore();
-        builder.Logging.AddProvider(logs);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(address));
-        var app = builder.Build();
+        var app = KestrelApp.CreateBuilder(logs, k => k.Listen(address)).Build();
         app.MapGet("/metrics", async (HttpContext http) =>
         {
             await beforeScrape(http.RequestAborted);
@@ -35,6 +29,11 @@ public static class MetricsServer
         return app;
     }
 
-    /// <summary>The meters the agent's endpoint serves.</summary>
-    public static IReadOnlyCollection<string> Meters { get; } = [AgentMeters.MeterName, AgentObservations.MeterName, MeteredClusterStore.MeterName];
+    /// <summary>
+    /// The meters the agent's endpoint serves: Weft's own, and the runtime's (`System.Runtime`: GC heap and commit by
+    /// generation, thread pool, exceptions), which say where an agent's memory goes (docs/decisions.md, "Footprint").
+    /// </summary>
+    public static IReadOnlyCollection<string> Meters { get; } = [AgentMeters.MeterName, AgentObservations.MeterName, MeteredClusterStore.MeterName, RuntimeMeterName];
+
+    public const string RuntimeMeterName = "System.Runtime";
 }
