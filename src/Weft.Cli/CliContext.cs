@@ -55,13 +55,14 @@ internal sealed class CliContext(CliConsole console, ISandboxProcessRunner proce
 
     /// <summary>
     /// The one line an error gets on stderr: `weft: message`, even when the message itself spans lines; under
-    /// `--format json` the API's error shape, `{"error":{"code":…,"message":…}}`, so a script reads both outputs as JSON.
+    /// `--format json` the API's error shape, `{"error":{"code":…,"message":…}}` (with `exitCode` for a command that
+    /// could not start), so a script reads both outputs as JSON.
     /// </summary>
-    public void WriteError(string message, string code = ErrorCodes.Internal)
+    public void WriteError(string message, string code = ErrorCodes.Internal, int? exitCode = null)
     {
         var line = string.Join(' ', message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
         Console.Error.WriteLine(JsonErrors
-            ? JsonSerializer.Serialize(new ApiErrorBody(new ApiError(code, line)), OneLineJson.Context.ApiErrorBody)
+            ? JsonSerializer.Serialize(new ApiErrorBody(new ApiError(code, line, exitCode)), OneLineJson.Context.ApiErrorBody)
             : "weft: " + line);
     }
 }

@@ -73,7 +73,7 @@ internal static class WeftCli
         }
         catch (CommandNotStartedException e)
         {
-            context.WriteError(e.Message, ErrorCodes.ExecFailed);
+            context.WriteError(e.Message, ErrorCodes.ExecFailed, e.ExitCode);
             return e.ExitCode;
         }
         catch (OperationCanceledException)
@@ -84,7 +84,7 @@ internal static class WeftCli
         catch (WeftApiException e)
         {
             // The agent's message already names the bad value; agent-unavailable says how to start the agent.
-            context.WriteError(e.Message, e.Code);
+            context.WriteError(e.Message, e.Code, e.ExitCode);
             return e.Code == ErrorCodes.ExecFailed ? e.ExitCode ?? ExitCodes.SetupFailed : ExitCodes.Failure;
         }
         catch (Exception e) when (IsMeantForPeople(e))

@@ -58,9 +58,13 @@ public sealed class CliLabTests : IAsyncLifetime
         Assert.Equal(127, interpreterMissing.ExitCode);
         Assert.Contains($"exec: \"{noInterpreter}\": no such file or directory", interpreterMissing.Output, StringComparison.Ordinal);
         Assert.Equal(126, formatError.ExitCode);
+        var missingJson = await _lab.WeftAsync(1, "run", "--format", "json", "-d", "--name", "bad6", "--net", "execnet", "wtc-no-such-command");
+        Assert.Equal(127, missingJson.ExitCode);
+        Assert.Contains("\"code\":\"exec-failed\"", missingJson.Output, StringComparison.Ordinal);
+        Assert.Contains("\"exitCode\":127", missingJson.Output, StringComparison.Ordinal);
         Assert.Contains($"exec: \"{garbage}\": exec format error", formatError.Output, StringComparison.Ordinal);
         // No sandbox record, no namespace, no endpoint, and every address is free again: asked for by name, they are given.
-        string[] failed = ["bad", "bad2", "bad3", "bad4", "bad5"];
+        string[] failed = ["bad", "bad2", "bad3", "bad4", "bad5", "bad6"];
         Assert.Equal("", (await Ok(1, "ps", "-a", "-q")).Trim());
         Assert.DoesNotContain(NetworkNamespace.List(), n => failed.Any(f => n.EndsWith("_" + f, StringComparison.Ordinal)));
         using var h1 = _lab.Client(1);
