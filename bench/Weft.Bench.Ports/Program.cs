@@ -72,6 +72,15 @@ try
         Console.WriteLine($"  {label,-30} {url}");
     }
 
+    // busybox httpd closes every connection, so each 5 s run leaves some 20,000 client sockets in TIME_WAIT (60 s) towards
+    // its target, and the next round towards it found its ephemeral ports taken: every path then fell from ~4,500 to
+    // ~700 req/s by round 3. wrk's namespace reuses them, as load generators are set up to (it is per namespace).
+    var reuse = await lab.ExecAsync(2, "client", "sh", "-c", "echo 1 > /proc/sys/net/ipv4/tcp_tw_reuse && cat /proc/sys/net/ipv4/tcp_tw_reuse");
+    if (reuse.ExitCode != 0 || reuse.Output.Trim() != "1")
+    {
+        throw new InvalidOperationException($"tcp_tw_reuse in the client sandbox: exit {reuse.ExitCode}: {reuse.Output.Trim()}");
+    }
+
     var samples = targets.Select(_ => new List<double>()).ToArray();
     for (var round = 1; round <= Rounds; round++)
     {
