@@ -3,6 +3,7 @@ using System.Globalization;
 using Weft.Agent.Reconcile;
 using Weft.Cluster;
 using Weft.Dns;
+using Weft.Linux.Processes;
 
 namespace Weft.Agent.Telemetry;
 
@@ -54,7 +55,7 @@ public sealed class AgentObservations : IDisposable
             Rcode(dns.Refused, "refused"),
         }, null, "DNS error responses sent, by response code");
         _meter.CreateObservableCounter("weft.dns.upstream.timeouts", () => dns.UpstreamTimeouts, null, "Forwarded DNS queries no upstream answered in time");
-        _meter.CreateObservableGauge("process.resident_memory", ResidentBytes, "By", "Resident memory of the agent (VmRSS)");
+        _meter.CreateObservableGauge("process.resident_memory", ProcessMemory.ResidentBytes, "By", "Resident memory of the agent (VmRSS)");
         _meter.CreateObservableCounter("process.cpu", CpuSeconds, "s", "CPU time the agent used, user and system");
     }
 
@@ -73,18 +74,6 @@ public sealed class AgentObservations : IDisposable
             yield return new(endpoints.Count, new("network", network.Name), new("where", "cluster"));
             yield return new(endpoints.Count(e => e.HostId == hostId), new("network", network.Name), new("where", "here"));
         }
-    }
-
-    private static long ResidentBytes()
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            {
-                return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture) * 1024;
-            }
-        }
-        return 0;
     }
 
     private static double CpuSeconds()

@@ -58,9 +58,9 @@ public static class ExecutablePages
             }
             else if (current.Candidate && line.StartsWith("Rss:", StringComparison.Ordinal))
             {
-                resident = Kilobytes(line) * 1024;
+                resident = ProcessMemory.Kilobytes(line) * 1024;
             }
-            else if (current.Candidate && line.StartsWith("Anonymous:", StringComparison.Ordinal) && Kilobytes(line) == 0
+            else if (current.Candidate && line.StartsWith("Anonymous:", StringComparison.Ordinal) && ProcessMemory.Kilobytes(line) == 0
                 && current.Start % PageSize == 0)
             {
                 found.Add((current.Start, current.End, resident));
@@ -68,7 +68,4 @@ public static class ExecutablePages
         }
         return found;
     }
-
-    private static long Kilobytes(string line) =>
-        long.Parse(line.AsSpan(line.IndexOf(':', StringComparison.Ordinal) + 1).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture);
 }

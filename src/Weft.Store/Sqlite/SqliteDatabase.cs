@@ -10,8 +10,10 @@ namespace Weft.Store.Sqlite;
 /// </summary>
 internal sealed class SqliteDatabase : IDisposable
 {
-    private readonly string _connectionString;
-    /// <summary>For every connection after the first: never creates the file, so one opened after a delete fails rather than making an empty store.</summary>
+    /// <summary>
+    /// For every connection after the writer's: never creates the file, so one opened after a delete fails rather than
+    /// making a new, empty store there for other processes to find.
+    /// </summary>
     private readonly string _existingFileConnectionString;
     private readonly int _busyTimeoutMs;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
@@ -26,10 +28,9 @@ internal sealed class SqliteDatabase : IDisposable
     {
         Location = location;
         FilePath = filePath;
-        _connectionString = connectionString;
         _existingFileConnectionString = new SqliteConnectionStringBuilder(connectionString) { Mode = SqliteOpenMode.ReadWrite }.ToString();
         _busyTimeoutMs = busyTimeoutMs;
-        _writer = OpenConnection();
+        _writer = Open(connectionString); // the one connection that may create the file
         try
         {
             SqliteSchema.Create(_writer);
@@ -94,35 +95,44 @@ internal sealed class SqliteDatabase : IDisposable
         }
     }
 
-    /// <summary>A new connection, configured; disposing it closes it.</summary>
+    /// <summary>
+    /// A new connection to the file this process holds, configured; disposing it closes it. Looking at the path first
+    /// gives the precise reason when the file was deleted or replaced; the no-create mode closes the gap between the
+    /// look and the open.
+    /// </summary>
     public SqliteConnection OpenConnection()
     {
-        // The first connection (the writer, in the constructor) may create the file; any later one must find the file
-        // this process holds at the path. Looking first gives the precise reason; the no-create mode closes the gap
-        // between the look and the open, where a delete would otherwise leave a new, empty store for others to find.
-        var first = File is null;
-        if (!first)
-        {
-            ThrowIfReplaced(look: true);
-        }
-        var connection = new SqliteConnection(first ? _connectionString : _existingFileConnectionString);
+        ThrowIfReplaced(look: true);
         try
         {
-            connection.Open();
+            return Open(_existingFileConnectionString);
         }
         catch (SqliteException e)
         {
-            connection.Dispose();
-            throw first ? e : Translate(e);
+            throw Translate(e);
         }
-        using var pragma = connection.CreateCommand();
-        // NORMAL is durable across process crashes in WAL mode (only power loss can drop the last commits), and
-        // avoids an fsync per write; the store's job is coordination, not an archive. A page cache of 512 KiB per
-        // connection instead of 2 MiB: the file is small and sits in the kernel's page cache anyway, and an agent keeps
-        // several connections (writer, readers, change feed, maintenance), each of which would fill its own.
-        pragma.CommandText = $"PRAGMA busy_timeout={_busyTimeoutMs}; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-512";
-        pragma.ExecuteNonQuery();
-        return connection;
+    }
+
+    private SqliteConnection Open(string connectionString)
+    {
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
+            connection.Open();
+            using var pragma = connection.CreateCommand();
+            // NORMAL is durable across process crashes in WAL mode (only power loss can drop the last commits), and
+            // avoids an fsync per write; the store's job is coordination, not an archive. A page cache of 512 KiB per
+            // connection instead of 2 MiB: the file is small and sits in the kernel's page cache anyway, and an agent keeps
+            // several connections (writer, readers, change feed, maintenance), each of which would fill its own.
+            pragma.CommandText = $"PRAGMA busy_timeout={_busyTimeoutMs}; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-512";
+            pragma.ExecuteNonQuery();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Runs <paramref name="work"/> inside one BEGIN IMMEDIATE transaction and commits it.</summary>
@@ -213,7 +223,7 @@ internal sealed class SqliteDatabase : IDisposable
         }
     }
 
-    public StoreException Translate(SqliteException e) => (File?.Check() is { } replaced)
+    public StoreException Translate(SqliteException e) => (File.Check() is { } replaced)
         ? new StoreUnavailableException(Location, replaced, e) // whatever SQLite said, the file being gone is why
         : e.SqliteErrorCode switch
     {
