@@ -11,7 +11,7 @@ using Weft.Testing;
 // with the same load: wrk (1 thread, 16 connections, 5 s) against busybox httpd.
 //   lab: 2 hosts, `weft lab up --docker` (Docker's FORWARD DROP and br_netfilter are loaded, as on a real Docker host).
 //   server: host 1, a Weft sandbox `web` on an overlay running `busybox httpd`, published as 8080:80; a Docker container
-//           `dweb` on Docker's default bridge, the same busybox httpd, published as 8081:80.
+//           `dweb` on Docker's default bridge, the same busybox httpd (the host's own files, bound in), published as 8081:80.
 //   from another host: every request comes from a Weft sandbox `client` on host 2 on the same overlay:
 //     direct          → web's overlay address:80 (VXLAN between the hosts, no NAT);
 //     weft published  → host 1's underlay address:8080 (out of host 2 through the overlay's uplink, masqueraded, then
@@ -65,8 +65,15 @@ try
     }, ct);
     await h2.CreateSandboxAsync(new CreateSandboxRequest { Name = "client", Networks = [new SandboxNetworkSpec(Network)], Command = ["sleep", "infinity"] }, ct);
     await h1.CreateSandboxAsync(new CreateSandboxRequest { Name = "near", Networks = [new SandboxNetworkSpec(Network)], Command = ["sleep", "infinity"] }, ct);
-    await lab.DockerOkAsync(1, "run", "-d", "--name", "dweb", "-p", "8081:80", BusyboxImage.Name,
-        "sh", "-c", "mkdir -p /www && echo hello-from-docker > /www/index.html && exec httpd -f -p 80 -h /www");
+    // Both servers run the very same files: the image holds copies of this machine's busybox and libraries, whose page
+    // cache is their own, and a fork per connection then costs a different amount (measured from host 1 itself, no NAT:
+    // the image's copies 1-10 % ahead of the same container with the host's files, more page faults mapped and unmapped
+    // per fork with the host's). So dweb gets the host's files bound over the copies, and the host's /etc/localtime,
+    // which the sandbox sees as well (glibc reads it whenever the server formats a local time).
+    var sameFiles = (await BusyboxImage.HostFilesAsync(ct)).Append(("/etc/localtime", "/etc/localtime"))
+        .Where(f => File.Exists(f.Item1)).SelectMany(f => (string[])["-v", $"{f.Item1}:{f.Item2}:ro"]);
+    await lab.DockerOkAsync(1, ["run", "-d", "--name", "dweb", "-p", "8081:80", .. sameFiles, BusyboxImage.Name,
+        "sh", "-c", "mkdir -p /www && echo hello-from-docker > /www/index.html && exec httpd -f -p 80 -h /www"]);
     await lab.DockerOkAsync(1, "run", "-d", "--name", "dnear", BusyboxImage.Name, "sleep", "1000000");
     var dnear = await lab.DockerOkAsync(1, "inspect", "-f", "{{.State.Pid}}", "dnear");
 

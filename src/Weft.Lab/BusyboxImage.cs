@@ -14,15 +14,25 @@ public static class BusyboxImage
     public const string Name = "busybox:latest";
     public const string Busybox = "/usr/bin/busybox";
 
+    /// <summary>
+    /// The files the image copies from this machine: its busybox (as /bin/busybox) and the libraries it needs (at their own
+    /// paths), each with its path in the image (absolute). A benchmark binds them over the copies, so that a container's
+    /// busybox runs the very files a sandbox's does.
+    /// </summary>
+    public static async Task<IReadOnlyList<(string Source, string Target)>> HostFilesAsync(CancellationToken ct)
+    {
+        // A static busybox has no libraries: ldd then says "not a dynamic executable" and fails, which is fine.
+        var libraries = (await RunAsync(["ldd", Busybox], ct, mayFail: true)).Split('\n')
+            .Select(l => l.Split("=>")[^1].Trim().Split(' ')[0])
+            .Where(p => p.StartsWith('/') && File.Exists(p));
+        return [(Busybox, "/bin/busybox"), .. libraries.Select(l => (l, l))];
+    }
+
     /// <summary>Writes the root file system as a tar to <paramref name="path"/>, for `docker import` or `podman import`.</summary>
     public static async Task WriteAsync(string path, CancellationToken ct)
     {
         var applets = await RunAsync([Busybox, "--list"], ct);
-        // A static busybox has no libraries: ldd then says "not a dynamic executable" and fails, which is fine.
-        var libraries = (await RunAsync(["ldd", Busybox], ct, mayFail: true)).Split('\n')
-            .Select(l => l.Split("=>")[^1].Trim().Split(' ')[0])
-            .Where(p => p.StartsWith('/') && File.Exists(p))
-            .ToList();
+        var files = await HostFilesAsync(ct);
 
         await using var file = File.Create(path);
         await using var tar = new TarWriter(file, TarEntryFormat.Ustar);
@@ -42,14 +52,13 @@ public static class BusyboxImage
             await using var data = File.OpenRead(source);
             await tar.WriteEntryAsync(new UstarTarEntry(TarEntryType.RegularFile, target) { Mode = (UnixFileMode)0b111_101_101, DataStream = data }, ct);
         }
-        await FileAsync(Busybox, "bin/busybox");
+        foreach (var (source, target) in files)
+        {
+            await FileAsync(source, target.TrimStart('/'));
+        }
         foreach (var applet in applets.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(a => a != "busybox"))
         {
             await tar.WriteEntryAsync(new UstarTarEntry(TarEntryType.SymbolicLink, $"bin/{applet}") { LinkName = "busybox" }, ct);
-        }
-        foreach (var library in libraries)
-        {
-            await FileAsync(library, library.TrimStart('/'));
         }
         foreach (var empty in new[] { "tmp", "etc", "proc", "sys", "dev", "var/www" })
         {

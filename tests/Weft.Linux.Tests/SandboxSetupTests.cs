@@ -1,3 +1,4 @@
+using Weft.Linux.Interop;
 using Weft.Linux.Namespaces;
 using Weft.Testing;
 
@@ -57,6 +58,32 @@ public sealed class SandboxSetupTests : IDisposable
         WaitForExit(pid);
 
         Assert.Equal("nameserver 10.0.20.1\n", File.ReadAllText(log));
+    }
+
+    [Fact]
+    public void A_started_process_holds_stdin_stdout_and_stderr_only_not_what_its_starter_inherited()
+    {
+        var ns = _namespaces.Create("setup");
+        // A descriptor this process holds without close-on-exec, as a shell's or a CI runner's pipe would be.
+        var stray = Libc.Open("/dev/null", Libc.O_RDONLY, 0);
+        Assert.True(stray >= 3, $"open /dev/null: {stray}");
+        int pid = 0;
+        try
+        {
+            pid = DetachedProcess.Start(ns, ["sleep", "30"], Path.Combine(_dir, "out.log"));
+            Assert.Equal(["0", "1", "2"], Directory.GetFiles($"/proc/{pid}/fd").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            // This process keeps its own descriptor.
+            Assert.True(File.Exists($"/proc/self/fd/{stray}"));
+        }
+        finally
+        {
+            if (pid > 0)
+            {
+                System.Diagnostics.Process.GetProcessById(pid).Kill();
+                WaitForExit(pid);
+            }
+            Libc.Close(stray);
+        }
     }
 
     private static void WaitForExit(int pid)

@@ -204,6 +204,14 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)]
     internal static partial int Fcntl(int fd, int command, int argument);
 
+    internal const int F_SETFD = 2;
+    internal const int FD_CLOEXEC = 1;
+    internal const int CLOSE_RANGE_CLOEXEC = 4;
+
+    /// <summary>close_range(2); with CLOSE_RANGE_CLOEXEC it marks the range close-on-exec instead of closing it (Linux 5.11).</summary>
+    [LibraryImport(Lib, EntryPoint = "close_range", SetLastError = true)]
+    internal static partial int CloseRange(uint first, uint last, int flags);
+
     [LibraryImport(Lib, EntryPoint = "dup2", SetLastError = true)]
     internal static partial int Dup2(int fd, int target);
 

@@ -5,9 +5,10 @@ namespace Weft.Linux.Namespaces;
 /// <summary>
 /// Starts a long-running process inside a network namespace so that it no longer depends on its starter: a
 /// session of its own (signals to the starter do not reach it), stdin from /dev/null, stdout and stderr
-/// appended to a log file, and optionally a <see cref="SandboxSetup"/> (hostname, bound files). The returned
-/// pid is the command's own: what runs in front of it only sets up and then execs. With an <see cref="ExecHandoff"/>, the
-/// command's exec itself is checked too (a script whose interpreter is missing fails here, not only in the log).
+/// appended to a log file, none of the starter's other descriptors (<see cref="InheritedDescriptors"/>), and
+/// optionally a <see cref="SandboxSetup"/> (hostname, bound files). The returned pid is the command's own: what runs
+/// in front of it only sets up and then execs. With an <see cref="ExecHandoff"/>, the command's exec itself is checked
+/// too (a script whose interpreter is missing fails here, not only in the log).
 /// </summary>
 public static class DetachedProcess
 {
@@ -16,6 +17,8 @@ public static class DetachedProcess
         IReadOnlyDictionary<string, string>? environment = null, SandboxSetup? setup = null, ExecHandoff? handoff = null)
     {
         ArgumentNullException.ThrowIfNull(ns);
+        // It outlives this process, so it must not hold what this process inherited: a caller's pipe would never see its end.
+        InheritedDescriptors.CloseOnExec();
         setup ??= SandboxSetup.None;
         // The handoff does the log's redirections and the exec itself, so the setup's shell (if any) only execs it.
         var psi = handoff is null
