@@ -90,7 +90,10 @@ public sealed class CliLabTests : IAsyncLifetime
     {
         await Ok(1, "network", "create", "--subnet", "10.0.20.0/24", "procnet");
         await Ok(1, "run", "-d", "--name", "svc", "--net", "procnet", "-e", "GREETING=hello", "--", "sh", "-c", "echo $GREETING; exec sleep infinity");
-        await Ok(1, "run", "-d", "--name", "oneshot", "--net", "procnet", "--", "sh", "-c", "echo bye");
+        // Its environment is a container's: a fixed base, its own -e and the mark, none of the agent's (a lab's agents carry
+        // this test run's whole environment); sh adds PWD.
+        await Ok(1, "run", "-d", "--name", "oneshot", "--net", "procnet", "--hostname", "box", "-e", "GREETING=bye", "--", "sh", "-c",
+            "env | cut -d= -f1 | sort | tr '\\n' ' '; echo; echo $HOSTNAME $HOME $PATH; echo $GREETING");
         using var h1 = _lab.Client(1);
         var address = (await h1.InspectSandboxAsync("svc")).Endpoints[0].Address;
         await LabFixture.EventuallyAsync(async () => (await h1.InspectSandboxAsync("oneshot")).State == "exited", "oneshot exited");
@@ -103,7 +106,8 @@ public sealed class CliLabTests : IAsyncLifetime
         Assert.Equal(["oneshot", "svc"], (await Ok(2, "ps", "-a", "-q", "--all-hosts")).Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
         await LabFixture.EventuallyAsync(async () => (await _lab.WeftAsync(1, "logs", "svc")).Output.Contains("hello", StringComparison.Ordinal), "svc's output in logs");
-        Assert.Equal("bye\n", await Ok(1, "logs", "--tail", "1", "oneshot"));
+        Assert.Equal("GREETING HOME HOSTNAME PATH PWD WEFT_SANDBOX \nbox /root /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nbye\n",
+            await Ok(1, "logs", "oneshot"));
 
         // stop: the process ends, the sandbox and its address stay; start: the same command, environment and address.
         Assert.Equal("svc\n", await Ok(1, "stop", "-t", "1", "svc"));

@@ -22,10 +22,9 @@ public static class SandboxProcess
         IReadOnlyDictionary<string, string> environment, string logPath, ExecHandoff? handoff)
     {
         ArgumentNullException.ThrowIfNull(sandbox);
-        var marked = new Dictionary<string, string>(environment) { [SandboxMark.Variable] = SandboxMark.Value(hostName, sandbox.Id) };
         try
         {
-            var pid = DetachedProcess.Start(ns, sandbox.Command, logPath, marked, setup, handoff);
+            var pid = DetachedProcess.Start(ns, sandbox.Command, logPath, EnvironmentOf(hostName, sandbox, environment), setup, handoff, inheritEnvironment: false);
             return (pid, ProcessStat.Read(pid)?.StartTime);
         }
         catch (ProcessNotStartedException e)
@@ -33,6 +32,28 @@ public static class SandboxProcess
             // As `docker run -d` does: the caller hears why, and the sandbox is undone (its intent), not kept half-made.
             throw new WeftValidationException(ErrorCodes.ExecFailed, $"sandbox {sandbox.Name}: {e.Message}") { ExitCode = e.ExitCode };
         }
+    }
+
+    /// <summary>
+    /// The command's environment, as a container's is made: PATH, HOME and (with a hostname of its own) HOSTNAME, then the
+    /// sandbox's own variables (`-e`, which may replace those), then the mark. Never the agent's: its unit's NOTIFY_SOCKET
+    /// and options, or in a lab the whole shell that started it.
+    /// </summary>
+    public static Dictionary<string, string> EnvironmentOf(string hostName, SandboxRecord sandbox, IReadOnlyDictionary<string, string> environment)
+    {
+        ArgumentNullException.ThrowIfNull(sandbox);
+        ArgumentNullException.ThrowIfNull(environment);
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal) { ["PATH"] = ExecHandoffEntry.DefaultPath, ["HOME"] = "/root" };
+        if (sandbox.Hostname is { } name)
+        {
+            variables["HOSTNAME"] = name;
+        }
+        foreach (var (key, value) in environment)
+        {
+            variables[key] = value;
+        }
+        variables[SandboxMark.Variable] = SandboxMark.Value(hostName, sandbox.Id);
+        return variables;
     }
 
     /// <summary>Ends every process marked as the sandbox's (SIGKILL, children too); returns how many.</summary>

@@ -12,9 +12,11 @@ namespace Weft.Linux.Namespaces;
 /// </summary>
 public static class DetachedProcess
 {
+    /// <param name="inheritEnvironment">false: <paramref name="environment"/> is all the process gets, none of this process's variables.</param>
     /// <exception cref="ProcessNotStartedException">The setup failed, or the command is missing or not executable; nothing runs.</exception>
     public static int Start(NetworkNamespace ns, IReadOnlyList<string> command, string logPath,
-        IReadOnlyDictionary<string, string>? environment = null, SandboxSetup? setup = null, ExecHandoff? handoff = null)
+        IReadOnlyDictionary<string, string>? environment = null, SandboxSetup? setup = null, ExecHandoff? handoff = null,
+        bool inheritEnvironment = true)
     {
         ArgumentNullException.ThrowIfNull(ns);
         // It outlives this process, so it must not hold what this process inherited: a caller's pipe would never see its end.
@@ -28,6 +30,10 @@ public static class DetachedProcess
         // Until the command's exec points it at the log, stderr is this pipe: it closes empty when the command starts,
         // and carries the reason when it cannot (the launcher's setup, the command's lookup, or with a handoff its exec).
         psi.RedirectStandardError = true;
+        if (!inheritEnvironment)
+        {
+            psi.Environment.Clear();
+        }
         foreach (var (k, v) in environment ?? new Dictionary<string, string>())
         {
             psi.Environment[k] = v;

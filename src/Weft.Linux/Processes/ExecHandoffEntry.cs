@@ -16,8 +16,8 @@ public static unsafe class ExecHandoffEntry
     private const int NotExecutable = 126;
     private const int NotFound = 127;
 
-    // What a shell searches when PATH is unset (the launcher's script uses the same).
-    private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    /// <summary>What a shell searches when PATH is unset (the launcher's script uses the same), and a sandbox's PATH unless it sets one.</summary>
+    public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     /// <summary>Runs the handoff; returns only when the command did not start, with the exit code to end with.</summary>
     public static int Run(ReadOnlySpan<string> args)

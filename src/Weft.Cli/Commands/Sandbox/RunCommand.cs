@@ -73,7 +73,8 @@ internal sealed class RunCommand : WeftCommand
 
     private readonly Option<string[]> _env = new("--env", "-e")
     {
-        Description = "Environment variable for COMMAND, repeatable; a bare NAME passes this shell's value on",
+        Description = "Environment variable for COMMAND, repeatable; a bare NAME passes this shell's value on. With -d these are " +
+            "all it gets besides PATH, HOME, HOSTNAME and WEFT_SANDBOX (never the agent's); in the foreground it keeps this shell's too",
         HelpName = "NAME=VALUE",
     };
 
