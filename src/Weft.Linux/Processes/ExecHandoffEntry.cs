@@ -6,9 +6,10 @@ namespace Weft.Linux.Processes;
 /// <summary>
 /// `weft-exec LOG -- COMMAND...` (see <see cref="ExecHandoff"/>): the whole of its own small executable,
 /// so it costs only the executable's start-up. It keeps the inherited stderr (the starter's error pipe) as a close-on-exec
-/// copy, makes stdin /dev/null and stdout and stderr the log, marks every other descriptor close-on-exec, and execs the command in its own place, so the pid stays
-/// the one the starter saw. The pipe thus closes empty exactly when the command's exec succeeded; when it fails, the pipe
-/// carries Docker's words for why (`exec: "foo": exec format error`) and the exit code is 127 (not found) or 126.
+/// copy, makes stdin /dev/null and stdout and stderr the log, marks every other descriptor close-on-exec, and execs the
+/// command in its own place, so the pid stays the one the starter saw. The pipe thus closes empty exactly when the
+/// command's exec succeeded; when it fails, the pipe carries Docker's words for why (`exec: "foo": exec format error`)
+/// and the exit code is 127 (not found) or 126.
 /// </summary>
 public static unsafe class ExecHandoffEntry
 {
