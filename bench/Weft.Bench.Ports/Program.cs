@@ -81,14 +81,11 @@ try
     // its target, and the next round towards it found its ephemeral ports taken: every path then fell from ~4,500 to
     // ~700 req/s by round 3. Every client namespace reuses them, as load generators are set up to (it is per namespace);
     // so does host 1's own, where docker-proxy makes its connections to dweb.
-    var clients = new Client[]
-    {
-        new($"Weft sandbox on {lab.Host(2).Name}", command => lab.ExecAsync(2, "client", command)),
-        new($"Weft sandbox on {lab.Host(1).Name}", command => lab.ExecAsync(1, "near", command)),
-        new($"Docker container on {lab.Host(1).Name}", command => lab.RunOnHostAsync(1, ["nsenter", "-t", dnear, "-n", .. command])),
-        new($"{lab.Host(1).Name} itself", command => lab.RunOnHostAsync(1, command)),
-    };
-    foreach (var client in clients)
+    var remote = new Client($"Weft sandbox on {lab.Host(2).Name}", command => lab.ExecAsync(2, "client", command));
+    var near = new Client($"Weft sandbox on {lab.Host(1).Name}", command => lab.ExecAsync(1, "near", command));
+    var dockerNear = new Client($"Docker container on {lab.Host(1).Name}", command => lab.RunOnHostAsync(1, ["nsenter", "-t", dnear, "-n", .. command]));
+    var host1 = new Client($"{lab.Host(1).Name} itself", command => lab.RunOnHostAsync(1, command));
+    foreach (var client in new[] { remote, near, dockerNear, host1 })
     {
         var reuse = await client.Run(["sh", "-c", "echo 1 > /proc/sys/net/ipv4/tcp_tw_reuse && cat /proc/sys/net/ipv4/tcp_tw_reuse"]);
         if (reuse.ExitCode != 0 || reuse.Output.Trim() != "1")
@@ -96,7 +93,6 @@ try
             throw new InvalidOperationException($"tcp_tw_reuse in {client.Name}: exit {reuse.ExitCode}: {reuse.Output.Trim()}");
         }
     }
-    var (remote, near, dockerNear) = (clients[0], clients[1], clients[2]);
 
     var weftPort = $"http://{lab.Host(1).Address}:8080/";
     var dockerPort = $"http://{lab.Host(1).Address}:8081/";

@@ -46,8 +46,6 @@ public static class AgentHost
         log.LogInformation("weft {Version}: host {Name} ({Id}) underlay {Address} on {Device} mtu {Mtu}; store {Store}{Prefix}",
             version, hostName, hostId[..12], underlay.Address, underlay.Device, underlay.Mtu, options.StoreUrl,
             options.StorePrefix is null ? "" : $" under prefix {options.StorePrefix}");
-        // What the agent starts (sandboxes, nft, iptables) gets none of the descriptors its own starter left open.
-        Linux.Processes.InheritedDescriptors.CloseOnExec();
         if (options.ExecHandoff is null)
         {
             log.LogWarning("no {Executable} beside this weft: sandbox commands are exec'd by a shell, so `run -d` cannot hear when the command's exec fails after its lookup (a missing interpreter, a foreign binary); that shows only in the sandbox's log",

@@ -39,7 +39,7 @@ public static class SandboxProcess
     /// sandbox's own variables (`-e`, which may replace those), then the mark. Never the agent's: its unit's NOTIFY_SOCKET
     /// and options, or in a lab the whole shell that started it.
     /// </summary>
-    public static Dictionary<string, string> EnvironmentOf(string hostName, SandboxRecord sandbox, IReadOnlyDictionary<string, string> environment)
+    private static Dictionary<string, string> EnvironmentOf(string hostName, SandboxRecord sandbox, IReadOnlyDictionary<string, string> environment)
     {
         ArgumentNullException.ThrowIfNull(sandbox);
         ArgumentNullException.ThrowIfNull(environment);

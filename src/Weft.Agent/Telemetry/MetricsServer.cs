@@ -1,8 +1,8 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Weft.Agent.Api;
 using Microsoft.Extensions.Logging;
+using Weft.Agent.Api;
 using Weft.Store;
 
 namespace Weft.Agent.Telemetry;

@@ -48,6 +48,7 @@ public static unsafe class ExecHandoffEntry
         try
         {
             // The command starts with stdin, stdout and stderr only, as a container's does (the error pipe closes at the exec).
+            // The starter marked its own before it forked us, but another of its threads may have opened one since.
             InheritedDescriptors.CloseOnExec();
         }
         catch (KernelException e)
